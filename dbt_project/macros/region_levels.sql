@@ -1,0 +1,22 @@
+{#-
+  The four Kemendagri region levels, as (tingkat_wilayah, panjang_kode) rows.
+  Join facts placed at desa level (10-digit code) to this and take
+  substring(kode_desa, 1, panjang_kode) to count them at every level at once.
+-#}
+{% macro region_levels() -%}
+    (
+        select 'provinsi' as tingkat_wilayah, 2 as panjang_kode
+        union all select 'kabkota', 4
+        union all select 'kecamatan', 6
+        union all select 'desa', 10
+    )
+{%- endmacro %}
+
+{#- Digits only: dotted Kemendagri codes (53.71.01.1001) become plain (5371011001). -#}
+{% macro digits_only(column) -%}
+    {{ return(adapter.dispatch('digits_only', 'tepat')(column)) }}
+{%- endmacro %}
+
+{% macro default__digits_only(column) -%}
+    regexp_replace(trim({{ column }}), '[^0-9]', '', 'g')
+{%- endmacro %}

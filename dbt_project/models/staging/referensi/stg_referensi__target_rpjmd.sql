@@ -1,0 +1,25 @@
+with
+
+source as (
+
+    select * from {{ source('referensi', 'referensi_target_rpjmd') }}
+
+),
+
+renamed as (
+
+    select
+        {{ digits_only('kode_wilayah') }} as kode_wilayah,
+        trim(dokumen) as dokumen,
+        lower(trim(indikator)) as indikator,
+        lower(trim(jenis)) as jenis,
+        cast(trim(tahun) as integer) as tahun,
+        cast(replace(trim(nilai), ',', '.') as double) as nilai,
+        coalesce(nullif(lower(trim(arah)), ''), 'turun') as arah,
+        nullif(trim(keterangan), '') as keterangan
+
+    from source
+
+)
+
+select * from renamed

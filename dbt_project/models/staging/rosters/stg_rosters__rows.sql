@@ -1,0 +1,32 @@
+with
+
+source as (
+
+    select * from {{ source('rosters', 'roster_rows') }}
+
+),
+
+renamed as (
+
+    select
+        _source_file,
+        _row_number,
+        -- Columns in the file override the folder, row by row (DESIGN §3.1).
+        upper(coalesce(nullif(trim(kode_program), ''), folder_kode_program)) as kode_program,
+        cast(coalesce(nullif(trim(tahun), ''), folder_tahun) as integer) as tahun,
+        coalesce(try_cast(nullif(trim(tahap), '') as integer), 0) as tahap,
+        coalesce(
+            nullif({{ digits_only('kode_wilayah') }}, ''), {{ digits_only('folder_kode_wilayah') }}
+        ) as kode_wilayah,
+        {{ digits_only('folder_kode_wilayah') }} as kode_kabkota_folder,
+        trim(nik) as nik,
+        _nik_was_number as is_nik_from_number_cell,
+        nullif(trim(no_kk), '') as no_kk,
+        nullif(trim(nama), '') as nama,
+        try_cast(nullif(trim(nilai_bantuan), '') as double) as nilai_bantuan
+
+    from source
+
+)
+
+select * from renamed

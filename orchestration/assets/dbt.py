@@ -1,0 +1,61 @@
+"""dbt models as Dagster assets, grouped by their dbt folder (staging, intermediate, marts)."""
+
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
+
+from orchestration.project import dbt_project
+from orchestration.resources import DUCKDB_WRITER_POOL, TepatSettings, dbt_build_args
+
+
+class TepatDbtTranslator(DagsterDbtTranslator):
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "model":
+            # fqn = ["tepat", "<layer>", ...]: the layer folder is the group.
+            return dbt_resource_props["fqn"][1]
+        return super().get_group_name(dbt_resource_props)
+
+
+translator = TepatDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(
+        enable_asset_checks=True,
+        # Tests on dbt sources check the raw tables: show them on the raw assets.
+        enable_source_tests_as_checks=True,
+    )
+)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    pool=DUCKDB_WRITER_POOL,
+)
+def tepat_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: TepatSettings
+):
+    # dbt runs as a subprocess that inherits this environment; profiles.yml reads the
+    # warehouse path from it, so staging and raw assets always share one file.
+    os.environ.update(settings.dbt_env())
+    yield from dbt.cli(dbt_build_args(settings), context=context).stream()
+
+
+def published_model_names() -> list[str]:
+    """Models users read: everything under models/marts (meta.publish set in dbt_project.yml)."""
+    import json
+
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    return sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("meta", {}).get("publish")
+    )

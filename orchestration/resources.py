@@ -1,0 +1,66 @@
+"""Run settings as a Dagster resource: where the data lives and how dbt is called."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.paths import Paths
+
+#: Every step that writes the DuckDB file runs in this pool (limit 1): DuckDB allows one
+#: writer or many readers, never both.
+DUCKDB_WRITER_POOL = "duckdb_writer"
+
+
+class TepatSettings(dg.ConfigurableResource):
+    """Absolute paths of this deployment (see orchestration/paths.py for the defaults)."""
+
+    data_dir: str
+    raw_dir: str
+    marts_dir: str
+    exports_dir: str
+    warehouse: str
+
+    @classmethod
+    def from_paths(cls, paths: Paths) -> TepatSettings:
+        return cls(
+            data_dir=str(paths.data_dir),
+            raw_dir=str(paths.raw_dir),
+            marts_dir=str(paths.marts_dir),
+            exports_dir=str(paths.exports_dir),
+            warehouse=str(paths.warehouse),
+        )
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment dbt needs: profiles.yml reads the warehouse path from it."""
+        return {"TEPAT_WAREHOUSE": self.warehouse}
+
+    def dbt_vars(self) -> dict[str, str]:
+        return {}
+
+
+def dbt_build_args(settings: TepatSettings) -> list[str]:
+    """Arguments of the nightly `dbt build` (pure, unit-tested)."""
+    args = ["build"]
+    variables = settings.dbt_vars()
+    if variables:
+        args += ["--vars", json.dumps(variables, sort_keys=True)]
+    return args
+
+
+@contextmanager
+def warehouse_connection(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection to the warehouse file, always closed (and checkpointed) after use."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
