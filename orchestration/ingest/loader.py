@@ -219,8 +219,8 @@ def _load_file(
     for name, value in extra.items():
         select.append(f"'{value}'::varchar as {_quote(name)}")
     select.append(f"'{relative}'::varchar as _source_file")
-    # rowid follows insertion order, which DuckDB keeps equal to file order.
-    select.append("(rowid + 2)::bigint as _row_number")
+    # rowid follows insertion order, which DuckDB keeps equal to file order; header = row 1.
+    select.append("(row_number() over (order by rowid) + 1)::bigint as _row_number")
     query = f"select {', '.join(select)} from _incoming"
 
     target = f"raw.{_quote(source.table)}"

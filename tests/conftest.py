@@ -1,0 +1,25 @@
+"""Shared fixtures. The dbt manifest is prepared once, before any test imports the
+Dagster definitions (the dbt assets are built from it at import)."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestration.paths import Paths
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_manifest(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from orchestration.definitions import prepare_dbt
+
+    data_dir = tmp_path_factory.mktemp("parse")
+    prepare_dbt(Paths.from_env({"TEPAT_DATA_DIR": str(data_dir)}))
+
+
+@pytest.fixture
+def tepat_env(tmp_path, monkeypatch) -> Paths:
+    """A private data directory and Dagster home for one test."""
+    monkeypatch.setenv("TEPAT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.delenv("TEPAT_WAREHOUSE", raising=False)
+    return Paths.from_env()

@@ -1,0 +1,114 @@
+"""The shape of the code location: renames of assets, jobs and schedules are deliberate."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.paths import Paths
+from orchestration.resources import TepatSettings, dbt_build_args
+
+EXPECTED_ASSET_KEYS = {
+    "raw/dtsen_keluarga",
+    "raw/dtsen_anggota",
+    "raw/roster_rows",
+    "raw/bps_indicators",
+    "raw/referensi_program",
+    "raw/referensi_anggaran_program",
+    "raw/referensi_target_rpjmd",
+    "raw/kemendagri_wilayah",
+    "staging/stg_dtsen__keluarga",
+    "staging/stg_dtsen__anggota",
+    "staging/stg_rosters__rows",
+    "staging/stg_bps__indicators",
+    "staging/stg_referensi__program",
+    "staging/stg_referensi__anggaran_program",
+    "staging/stg_referensi__target_rpjmd",
+    "staging/stg_kemendagri__wilayah",
+    "intermediate/int_households_with_members",
+    "marts/dim_wilayah",
+    "marts/dim_program",
+    "marts/mart_desil_distribution",
+    "publish/marts",
+}
+
+
+def build(tmp_path) -> dg.Definitions:
+    from orchestration.definitions import build_definitions
+
+    return build_definitions(Paths.from_env({"TEPAT_DATA_DIR": str(tmp_path)}))
+
+
+def test_asset_keys_are_pinned(tmp_path):
+    defs = build(tmp_path)
+    keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert keys == EXPECTED_ASSET_KEYS
+
+
+def test_groups_follow_the_layers(tmp_path):
+    graph = build(tmp_path).resolve_asset_graph()
+    group = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert group["raw/dtsen_keluarga"] == "raw"
+    assert group["staging/stg_dtsen__keluarga"] == "staging"
+    assert group["intermediate/int_households_with_members"] == "intermediate"
+    assert group["marts/mart_desil_distribution"] == "marts"
+    assert group["publish/marts"] == "publish"
+
+
+def test_raw_tables_feed_the_staging_models(tmp_path):
+    graph = build(tmp_path).resolve_asset_graph()
+    parents = graph.get(dg.AssetKey(["staging", "stg_dtsen__keluarga"])).parent_keys
+    assert parents == {dg.AssetKey(["raw", "dtsen_keluarga"])}
+    publish_parents = graph.get(dg.AssetKey(["publish", "marts"])).parent_keys
+    assert dg.AssetKey(["marts", "mart_desil_distribution"]) in publish_parents
+
+
+def test_job_schedule_and_sensor(tmp_path):
+    defs = build(tmp_path)
+    assert defs.resolve_job_def("nightly_refresh") is not None
+    schedule = defs.resolve_schedule_def("nightly_refresh_schedule")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Asia/Makassar"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    sensor = defs.resolve_sensor_def("new_raw_files_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_schedule_is_configurable(tmp_path):
+    from orchestration.definitions import build_definitions
+
+    defs = build_definitions(
+        Paths.from_env({"TEPAT_DATA_DIR": str(tmp_path)}), cron="30 1 * * *", timezone="Asia/Jakarta"
+    )
+    schedule = defs.resolve_schedule_def("nightly_refresh_schedule")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 1 * * *", "Asia/Jakarta")
+
+
+def test_every_writer_shares_one_pool(tmp_path):
+    graph = build(tmp_path).resolve_asset_graph()
+    pools = {frozenset(graph.get(k).pools or ()) for k in graph.get_all_asset_keys()}
+    assert pools == {frozenset({"duckdb_writer"})}
+
+
+def test_dbt_build_args():
+    settings = TepatSettings.from_paths(Paths.from_env({"TEPAT_DATA_DIR": "/srv/tepat"}))
+    assert dbt_build_args(settings) == ["build"]
+    assert settings.dbt_env() == {"TEPAT_WAREHOUSE": "/srv/tepat/warehouse.duckdb"}
+
+
+def test_sensor_requests_a_run_only_when_files_change(tmp_path, monkeypatch):
+    from orchestration.schedules import new_raw_files_sensor
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    monkeypatch.setenv("TEPAT_RAW_DIR", str(raw))
+    (raw / "a.csv").write_text("x\n")
+
+    first = new_raw_files_sensor(dg.build_sensor_context())
+    assert isinstance(first, dg.SkipReason)
+    context = dg.build_sensor_context(cursor=None)
+    new_raw_files_sensor(context)
+    unchanged = new_raw_files_sensor(dg.build_sensor_context(cursor=context.cursor))
+    assert isinstance(unchanged, dg.SkipReason)
+    (raw / "b.csv").write_text("y\n")
+    changed = new_raw_files_sensor(dg.build_sensor_context(cursor=context.cursor))
+    assert isinstance(changed, dg.RunRequest)

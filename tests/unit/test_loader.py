@@ -1,0 +1,140 @@
+"""Raw loading: idempotent, replaces changed files, keeps every value and its row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+import xlsxwriter
+
+from orchestration.ingest.loader import RawFileError, canonical_header, sync_source
+from orchestration.ingest.sources import SOURCES_BY_TABLE
+
+ROSTERS = SOURCES_BY_TABLE["roster_rows"]
+KELUARGA = SOURCES_BY_TABLE["dtsen_keluarga"]
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def con():
+    connection = duckdb.connect()
+    yield connection
+    connection.close()
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("NIK", "nik"),
+        ("No. KK", "no_kk"),
+        ("Nama Penerima", "nama"),
+        ("Nilai Bantuan (Rp)", "nilai_bantuan"),
+        ("Kode Wilayah", "kode_wilayah"),
+        ("\ufeffnik", "nik"),
+        ("Keterangan Lain", "keterangan_lain"),
+    ],
+)
+def test_header_variants_map_to_contract_names(header, expected):
+    assert canonical_header(header, ROSTERS.required_columns + ROSTERS.optional_columns) == expected
+
+
+def test_roster_rows_keep_file_row_and_folder(tmp_path, con):
+    write(
+        tmp_path / "rosters/5371/2025/PKH/tahap1.csv",
+        "NIK,No. KK,Nama Penerima,tahap,Nilai Bantuan (Rp)\n"
+        "5371011505800001,5371010101200001,Budi,1,750000\n"
+        "5371011505800002,,Ani,1,750000\n",
+    )
+    result = sync_source(con, ROSTERS, tmp_path)
+    assert result.rows_loaded == 2
+    rows = con.execute(
+        "select nik, no_kk, _row_number, folder_kode_wilayah, folder_tahun, folder_kode_program, "
+        "_source_file from raw.roster_rows order by _row_number"
+    ).fetchall()
+    assert rows == [
+        ("5371011505800001", "5371010101200001", 2, "5371", "2025", "PKH",
+         "rosters/5371/2025/PKH/tahap1.csv"),
+        ("5371011505800002", None, 3, "5371", "2025", "PKH", "rosters/5371/2025/PKH/tahap1.csv"),
+    ]  # fmt: skip
+
+
+def test_same_file_twice_changes_nothing_and_changed_file_replaces(tmp_path, con):
+    path = write(tmp_path / "rosters/5371/2025/PKH/a.csv", "nik\n1\n2\n")
+    sync_source(con, ROSTERS, tmp_path)
+    second = sync_source(con, ROSTERS, tmp_path)
+    assert second.loaded == [] and second.unchanged == ["rosters/5371/2025/PKH/a.csv"]
+    assert con.execute("select count(*) from raw.roster_rows").fetchone()[0] == 2
+    assert con.execute("select count(*) from meta.file_manifest").fetchone()[0] == 1
+
+    write(path, "nik\n7\n8\n9\n")
+    replaced = sync_source(con, ROSTERS, tmp_path)
+    assert replaced.loaded == ["rosters/5371/2025/PKH/a.csv"]
+    assert sorted(r[0] for r in con.execute("select nik from raw.roster_rows").fetchall()) == [
+        "7", "8", "9",
+    ]  # fmt: skip
+    history = con.execute(
+        "select row_count, removed_at is null from meta.file_manifest order by loaded_at"
+    ).fetchall()
+    assert history == [(2, False), (3, True)]
+
+    path.unlink()
+    removed = sync_source(con, ROSTERS, tmp_path)
+    assert removed.removed == ["rosters/5371/2025/PKH/a.csv"]
+    assert con.execute("select count(*) from raw.roster_rows").fetchone()[0] == 0
+
+
+def test_file_order_is_kept_for_large_files(tmp_path, con):
+    lines = "\n".join(str(i) for i in range(200_000))
+    write(tmp_path / "rosters/5371/2025/PKH/big.csv", "nik\n" + lines + "\n")
+    sync_source(con, ROSTERS, tmp_path)
+    mismatches = con.execute(
+        "select count(*) from raw.roster_rows where cast(nik as integer) + 2 <> _row_number"
+    ).fetchone()[0]
+    assert mismatches == 0
+
+
+def test_missing_required_column_names_the_file_and_column(tmp_path, con):
+    write(tmp_path / "registry/2025-03-31/keluarga.csv", "id_keluarga,kode_wilayah\nK1,5371011001\n")
+    with pytest.raises(RawFileError) as error:
+        sync_source(con, KELUARGA, tmp_path)
+    message = str(error.value)
+    assert "registry/2025-03-31/keluarga.csv" in message
+    assert "no_kk" in message and "desil" in message
+    assert "What to do" in message
+
+
+def test_registry_folder_must_be_a_date(tmp_path, con):
+    write(tmp_path / "registry/maret/keluarga.csv", "id_keluarga,no_kk,kode_wilayah,desil\n")
+    with pytest.raises(RawFileError, match="YYYY-MM-DD"):
+        sync_source(con, KELUARGA, tmp_path)
+
+
+def test_xlsx_nik_typed_as_number_is_flagged(tmp_path, con):
+    path = tmp_path / "rosters/5371/2025/KPG_RTLH/rtlh.xlsx"
+    path.parent.mkdir(parents=True)
+    workbook = xlsxwriter.Workbook(path)
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, ["NIK", "Nama", "Nilai Bantuan (Rp)"])
+    sheet.write_string(1, 0, "5371011505800001")
+    sheet.write_string(1, 1, "Budi")
+    sheet.write_number(1, 2, 20_000_000)
+    sheet.write_number(2, 0, float("537101150580012" + "0"))  # what Excel keeps of a typed NIK
+    sheet.write_string(2, 1, "Ani")
+    sheet.write_number(2, 2, 20_000_000)
+    workbook.close()
+
+    sync_source(con, ROSTERS, tmp_path)
+    rows = con.execute(
+        "select nik, _nik_was_number, nilai_bantuan, _row_number from raw.roster_rows "
+        "order by _row_number"
+    ).fetchall()
+    assert rows == [
+        ("5371011505800001", False, "20000000", 2),
+        ("5371011505800120", True, "20000000", 3),
+    ]

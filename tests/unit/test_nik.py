@@ -1,0 +1,78 @@
+"""The SQL NIK rule used at scale must agree with lokal-id, value for value."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from orchestration.ingest.nik import describe_problem, mask_nik, nik_clean_sql, nik_problem_sql
+
+REFERENCE = dt.date(2025, 12, 31)
+
+CASES = {
+    "5371011505800001": None,  # man born 15-05-1980, Kota Kupang / Alak
+    "5371015505820001": None,  # woman: day + 40
+    "5301010101250001": None,  # born 2025 (two-digit year ≤ 25 is 20xx)
+    "53.71.01.150580.0001": None,  # dotted as typed
+    "537101150580000": "format",  # 15 digits: the 16th was lost
+    "53710115058000011": "format",  # 17 digits
+    "5371O11505800001": "format",  # letter O for zero
+    "": "format",
+    "0071011505800001": "province",
+    "9971011505800001": "province",
+    "5300011505800001": "wilayah",  # regency 00
+    "5371001505800001": "wilayah",  # district 00
+    "5371013205800001": "birth_date",  # day 32
+    "5371017205800001": "birth_date",  # women's day 72 → 32
+    "5371011513800001": "birth_date",  # month 13
+    "5371010005800001": "birth_date",  # day 0
+    "5371014005800001": "birth_date",  # day 40 → women's day 0
+    "5371012902230001": "birth_date",  # 29-02-2023 does not exist
+    "5371012902240001": None,  # 29-02-2024 does
+    "5371011505800000": "serial",
+}
+
+
+def sql_problems(values: list[str]) -> list[str | None]:
+    con = duckdb.connect()
+    con.execute("create table t (i integer, v varchar)")
+    con.executemany("insert into t values (?, ?)", list(enumerate(values)))
+    expression = nik_problem_sql(nik_clean_sql("v"), REFERENCE)
+    rows = con.execute(f"select {expression} from t order by i").fetchall()
+    return [row[0] for row in rows]
+
+
+@pytest.mark.parametrize(("value", "expected"), CASES.items())
+def test_lokal_id_gives_the_expected_reason(value, expected):
+    assert describe_problem(value, REFERENCE) == expected
+
+
+def test_sql_rule_agrees_with_lokal_id_on_every_case():
+    values = list(CASES)
+    assert sql_problems(values) == [describe_problem(v, REFERENCE) for v in values]
+
+
+def test_sql_rule_agrees_with_lokal_id_on_random_digit_strings():
+    import random
+
+    rng = random.Random(7)
+    values = []
+    for _ in range(3000):
+        # Mostly plausible NIKs with one part perturbed, so every branch is exercised.
+        province = rng.choice(["53", "64", "61", "00", "99", "32"])
+        rest = "".join(rng.choice("0123456789") for _ in range(2))
+        district = rng.choice(["01", "00", "12"])
+        day = rng.randint(0, 75)
+        month = rng.randint(0, 13)
+        year = rng.randint(0, 99)
+        serial = rng.choice(["0000", "0001", f"{rng.randint(0, 9999):04d}"])
+        values.append(f"{province}{rest}{district}{day:02d}{month:02d}{year:02d}{serial}")
+    assert sql_problems(values) == [describe_problem(v, REFERENCE) for v in values]
+
+
+def test_mask_keeps_only_the_ends():
+    assert mask_nik("5371011505800001") == "5371********0001"
+    assert mask_nik(None) == "(kosong)"
+    assert "1505" not in mask_nik("5371011505800001")
