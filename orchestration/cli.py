@@ -6,6 +6,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -45,12 +46,13 @@ def is_empty(raw_dir: Path) -> bool:
 
 @app.command("demo-data")
 def demo_data(
-    out: Path = typer.Option(..., "--out", help="Folder to write the raw files into."),
-    households: int = typer.Option(DEFAULT_DEMO_HOUSEHOLDS, "--households", min=1),
-    seed: int = typer.Option(42, "--seed"),
-    truth: Path | None = typer.Option(
-        None, "--truth", help="Ground-truth JSON (outside --out). Default: next to --out."
-    ),
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the raw files into.")],
+    households: Annotated[int, typer.Option("--households", min=1)] = DEFAULT_DEMO_HOUSEHOLDS,
+    seed: Annotated[int, typer.Option("--seed")] = 42,
+    truth: Annotated[
+        Path | None,
+        typer.Option("--truth", help="Ground-truth JSON (outside --out). Default: beside --out."),
+    ] = None,
 ) -> None:
     """Write every raw file of DESIGN §2 for the nine demo regions, plus the ground truth."""
     from orchestration.demo.generator import generate
@@ -75,16 +77,18 @@ def prepare() -> None:
 
 @app.command()
 def run(
-    demo_households: int = typer.Option(
-        DEFAULT_DEMO_HOUSEHOLDS, help="Demo size when data/raw/ is empty."
-    ),
+    demo_households: Annotated[
+        int, typer.Option(help="Demo size when data/raw/ is empty.")
+    ] = DEFAULT_DEMO_HOUSEHOLDS,
 ) -> None:
     """Run the nightly job once (the job the schedule runs) and summarise the results."""
     paths = Paths.from_env()
     ensure_dagster_home()
     paths.raw_dir.mkdir(parents=True, exist_ok=True)
     if is_empty(paths.raw_dir):
-        console.print(f"[bold]data/raw/ is empty[/]: writing demo data ({demo_households:,} households)…")
+        console.print(
+            f"[bold]data/raw/ is empty[/]: writing demo data ({demo_households:,} households)…"
+        )
         demo_data(out=paths.raw_dir, households=demo_households, seed=42, truth=None)
 
     from orchestration.definitions import prepare_dbt
@@ -109,7 +113,10 @@ def execute_nightly(paths: Paths):
     job = definitions.resolve_job_def(NIGHTLY_JOB_NAME)
     with dg.DagsterInstance.get() as instance:
         return job.execute_in_process(
-            instance=instance, resources=None, raise_on_error=False, tags={"launched_by": "tepat run"}
+            instance=instance,
+            raise_on_error=False,
+            tags={"launched_by": "tepat run"},
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         )
 
 
@@ -119,7 +126,9 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
     checks = result.get_asset_check_evaluations()
     passed = sum(1 for c in checks if c.passed)
     if not result.success:
-        console.print(f"[bold red]The nightly run failed[/] after {elapsed:.0f} s (run {result.run_id}).")
+        console.print(
+            f"[bold red]The nightly run failed[/] after {elapsed:.0f} s (run {result.run_id})."
+        )
         for event in result.all_events:
             if event.is_step_failure:
                 data = event.step_failure_data
@@ -127,7 +136,9 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
                 console.print(f"- step [bold]{event.step_key}[/]: {message or data.error.message}")
         failed = [c for c in checks if not c.passed]
         for check in failed[:20]:
-            console.print(f"- check failed: {check.asset_key.to_user_string()} · {check.check_name}")
+            console.print(
+                f"- check failed: {check.asset_key.to_user_string()} · {check.check_name}"
+            )
         console.print("The previously published marts in data/marts/ were left as they were.")
         return
 
@@ -137,12 +148,17 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
     for path in sorted(paths.marts_dir.glob("*.parquet")):
         table.add_row(path.name, f"{pq.ParquetFile(path).metadata.num_rows:,}")
     console.print(table)
-    console.print(f"Checks passed: {passed} of {len(checks)} (dbt tests and unit tests as Dagster asset checks).")
-    console.print(f"Marts:      {paths.marts_dir}")
-    console.print(f"Warehouse:  {paths.warehouse} (schemas raw, staging, intermediate, marts, meta)")
-    console.print("Next: query the marts with DuckDB or pandas, e.g.")
-    console.print(f"  duckdb -c \"select * from '{paths.marts_dir}/mart_desil_distribution.parquet' limit 10\"")
-    console.print("      or open the Dagster UI with [bold]make dev[/] (runs, checks, lineage, schedule).")
+    checks_line = f"Checks passed: {passed} of {len(checks)} (dbt data tests, as Dagster asset checks)"
+    console.print(checks_line)
+    console.print(f"Marts:      {paths.marts_dir}/*.parquet  (read these)")
+    console.print(f"Warehouse:  {paths.warehouse}  (raw, staging, intermediate, marts, meta)")
+    mart = paths.marts_dir / "mart_desil_distribution.parquet"
+    console.print("Next: query a mart, e.g.")
+    console.print(
+        f'  .venv/bin/python -c "import duckdb; duckdb.sql(\\"from \'{mart}\'\\").show()"',
+        soft_wrap=True,
+    )
+    console.print("  or open the Dagster UI (runs, checks, lineage, schedule): make dev")
 
 
 @app.command()

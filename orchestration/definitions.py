@@ -26,14 +26,20 @@ def prepare_dbt(paths: Paths) -> None:
     dbt.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
 
 
-def build_definitions(paths: Paths, cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE) -> dg.Definitions:
+def build_definitions(
+    paths: Paths, cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE
+) -> dg.Definitions:
     if not dbt_project.manifest_path.exists():
         prepare_dbt(paths)
     # Imported here: these modules read the dbt manifest when they are imported.
     from orchestration.assets.dbt import tepat_dbt_models
     from orchestration.assets.publish import build_publish_asset
     from orchestration.assets.raw import raw_assets
-    from orchestration.schedules import build_nightly_schedule, new_raw_files_sensor, nightly_refresh
+    from orchestration.schedules import (
+        build_nightly_schedule,
+        new_raw_files_sensor,
+        nightly_refresh,
+    )
 
     settings = TepatSettings.from_paths(paths)
     return dg.Definitions(

@@ -54,7 +54,9 @@ def dbt_build_args(settings: TepatSettings) -> list[str]:
 
 
 @contextmanager
-def warehouse_connection(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def warehouse_connection(
+    path: str | Path, read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """A DuckDB connection to the warehouse file, always closed (and checkpointed) after use."""
     path = Path(path)
     if not read_only:

@@ -28,7 +28,7 @@ def build_nightly_schedule(cron: str, timezone: str) -> dg.ScheduleDefinition:
         cron_schedule=cron,
         execution_timezone=timezone,
         default_status=dg.DefaultScheduleStatus.RUNNING,
-        description="Nightly refresh (default 02:00 Asia/Makassar; TEPAT_NIGHTLY_CRON, TEPAT_TIMEZONE).",
+        description="Nightly refresh; set TEPAT_NIGHTLY_CRON and TEPAT_TIMEZONE to move it.",
     )
 
 
@@ -40,7 +40,9 @@ def raw_fingerprint(raw_dir: Path) -> str:
             if path.name.startswith((".", "~$")):
                 continue
             stat = path.stat()
-            digest.update(f"{path.relative_to(raw_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+            digest.update(
+                f"{path.relative_to(raw_dir)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode()
+            )
     return digest.hexdigest()
 
 
@@ -56,7 +58,9 @@ def new_raw_files_sensor(context: dg.SensorEvaluationContext):
     previous = context.cursor
     context.update_cursor(fingerprint)
     if previous is None:
-        return dg.SkipReason("First look at data/raw/: remembered its files; the schedule covers them.")
+        return dg.SkipReason(
+            "First look at data/raw/: remembered its files; the schedule covers them."
+        )
     if previous == fingerprint:
         return dg.SkipReason("No new or changed files under data/raw/.")
     return dg.RunRequest(run_key=fingerprint)

@@ -1,6 +1,5 @@
 """dbt models as Dagster assets, grouped by their dbt folder (staging, intermediate, marts)."""
 
-
 import os
 from collections.abc import Mapping
 from typing import Any

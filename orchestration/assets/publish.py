@@ -5,7 +5,6 @@ file next to its target and renamed over it (`os.replace` is atomic on one files
 a reader sees the old file or the new one, never half of one.
 """
 
-
 import os
 from pathlib import Path
 
@@ -27,13 +26,11 @@ def publish_tables(warehouse: str | Path, marts_dir: Path, names: list[str]) -> 
             target = marts_dir / f"{name}.parquet"
             temporary = marts_dir / f".{name}.parquet.tmp"
             con.execute(
-                f'copy (select * from {MART_SCHEMA}."{name}") to \'{temporary}\' '
+                f"copy (select * from {MART_SCHEMA}.\"{name}\") to '{temporary}' "
                 "(format parquet, compression zstd)"
             )
             os.replace(temporary, target)
-            counts[name] = con.execute(
-                f'select count(*) from {MART_SCHEMA}."{name}"'
-            ).fetchone()[0]
+            counts[name] = con.execute(f'select count(*) from {MART_SCHEMA}."{name}"').fetchone()[0]
     return counts
 
 

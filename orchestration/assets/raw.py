@@ -1,6 +1,5 @@
 """Raw assets: files under data/raw/ → DuckDB schema `raw`, one asset per raw table."""
 
-
 from importlib.metadata import version
 
 import dagster as dg

@@ -165,8 +165,7 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
             return names
         if suffix == ".parquet":
             con.execute(
-                "create temp table _incoming as "
-                "select columns(*)::varchar from read_parquet(?)",
+                "create temp table _incoming as select columns(*)::varchar from read_parquet(?)",
                 [str(path)],
             )
             names = [row[0] for row in con.execute("describe _incoming").fetchall()]
@@ -185,9 +184,7 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     raise RawFileError(f"unsupported file type '{suffix}'")
 
 
-def _load_file(
-    con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path, path: Path
-) -> int:
+def _load_file(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path, path: Path) -> int:
     relative = path.relative_to(raw_dir).as_posix()
     folder_relative = path.relative_to(raw_dir / source.folder)
     try:
@@ -212,9 +209,7 @@ def _load_file(
         )
 
     select = [f"__c{i} as {_quote(name)}" for i, name in enumerate(canonical)]
-    has_flag = "_nik_was_number" in [
-        row[0] for row in con.execute("describe _incoming").fetchall()
-    ]
+    has_flag = "_nik_was_number" in [row[0] for row in con.execute("describe _incoming").fetchall()]
     select.append("_nik_was_number" if has_flag else "false as _nik_was_number")
     for name, value in extra.items():
         select.append(f"'{value}'::varchar as {_quote(name)}")
@@ -251,9 +246,7 @@ def _load_file(
     return rows
 
 
-def sync_source(
-    con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
-) -> SyncResult:
+def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path) -> SyncResult:
     """Bring `raw.<table>` in line with the files of `source` under `raw_dir`.
 
     Files that fail are reported together in one RawFileError after the others are loaded;

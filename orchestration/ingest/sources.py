@@ -90,7 +90,12 @@ SOURCES: tuple[RawSource, ...] = (
         patterns=("*/anggota.csv", "*/anggota.parquet"),
         required_columns=("nik", "id_keluarga", "status"),
         optional_columns=(
-            "nama", "hubungan", "jenis_kelamin", "tanggal_lahir", "disabilitas", "sekolah",
+            "nama",
+            "hubungan",
+            "jenis_kelamin",
+            "tanggal_lahir",
+            "disabilitas",
+            "sekolah",
         ),  # fmt: skip
         path_columns=_snapshot_columns,
         hint="Export the snapshot again from DTSEN as registry/<YYYY-MM-DD>/anggota.csv.",
@@ -102,7 +107,13 @@ SOURCES: tuple[RawSource, ...] = (
         patterns=("*/*/*/*.csv", "*/*/*/*.xlsx"),
         required_columns=("nik",),
         optional_columns=(
-            "no_kk", "nama", "kode_wilayah", "tahap", "nilai_bantuan", "kode_program", "tahun",
+            "no_kk",
+            "nama",
+            "kode_wilayah",
+            "tahap",
+            "nilai_bantuan",
+            "kode_program",
+            "tahun",
         ),  # fmt: skip
         path_columns=_roster_columns,
         hint="Ask the agency for the roster with at least a NIK column, one row per recipient.",

@@ -77,7 +77,9 @@ def test_schedule_is_configurable(tmp_path):
     from orchestration.definitions import build_definitions
 
     defs = build_definitions(
-        Paths.from_env({"TEPAT_DATA_DIR": str(tmp_path)}), cron="30 1 * * *", timezone="Asia/Jakarta"
+        Paths.from_env({"TEPAT_DATA_DIR": str(tmp_path)}),
+        cron="30 1 * * *",
+        timezone="Asia/Jakarta",
     )
     schedule = defs.resolve_schedule_def("nightly_refresh_schedule")
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 1 * * *", "Asia/Jakarta")

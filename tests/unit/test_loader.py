@@ -100,7 +100,9 @@ def test_file_order_is_kept_for_large_files(tmp_path, con):
 
 
 def test_missing_required_column_names_the_file_and_column(tmp_path, con):
-    write(tmp_path / "registry/2025-03-31/keluarga.csv", "id_keluarga,kode_wilayah\nK1,5371011001\n")
+    write(
+        tmp_path / "registry/2025-03-31/keluarga.csv", "id_keluarga,kode_wilayah\nK1,5371011001\n"
+    )
     with pytest.raises(RawFileError) as error:
         sync_source(con, KELUARGA, tmp_path)
     message = str(error.value)
