@@ -148,26 +148,20 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
+# How DuckDB reads each text-like format, every column as text and in file order.
+_DUCKDB_READERS = {
+    ".csv": "select * from read_csv(?, all_varchar = true, header = true)",
+    ".parquet": "select columns(*)::varchar from read_parquet(?)",
+}
+
+
 def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    """Read one file into temp table `_incoming` (text columns, file order); return headers."""
+    """Read one file into temp table `_incoming` with columns __c0, __c1…; return headers."""
     con.execute("drop table if exists _incoming")
     suffix = path.suffix.lower()
     try:
-        if suffix == ".csv":
-            con.execute(
-                "create temp table _incoming as "
-                "select * from read_csv(?, all_varchar = true, header = true)",
-                [str(path)],
-            )
-            names = [row[0] for row in con.execute("describe _incoming").fetchall()]
-            for i, name in enumerate(names):
-                con.execute(f"alter table _incoming rename column {_quote(name)} to __c{i}")
-            return names
-        if suffix == ".parquet":
-            con.execute(
-                "create temp table _incoming as select columns(*)::varchar from read_parquet(?)",
-                [str(path)],
-            )
+        if suffix in _DUCKDB_READERS:
+            con.execute(f"create temp table _incoming as {_DUCKDB_READERS[suffix]}", [str(path)])
             names = [row[0] for row in con.execute("describe _incoming").fetchall()]
             for i, name in enumerate(names):
                 con.execute(f"alter table _incoming rename column {_quote(name)} to __c{i}")
