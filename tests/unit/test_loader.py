@@ -140,3 +140,19 @@ def test_xlsx_nik_typed_as_number_is_flagged(tmp_path, con):
         ("5371011505800001", False, "20000000", 2),
         ("5371011505800120", True, "20000000", 3),
     ]
+
+
+def test_registry_snapshot_as_parquet_keeps_extra_columns(tmp_path, con):
+    folder = tmp_path / "registry/2025-06-30"
+    folder.mkdir(parents=True)
+    con.execute(
+        "copy (select 'K1' as id_keluarga, '5371010101200001' as no_kk, "
+        "'53.71.01.1001' as kode_wilayah, 2 as desil, 1 as punya_motor, 'x' as catatan_petugas) "
+        f"to '{folder / 'keluarga.parquet'}' (format parquet)"
+    )
+    sync_source(con, KELUARGA, tmp_path)
+    row = con.execute(
+        "select tanggal_snapshot, kode_wilayah, desil, punya_motor, catatan_petugas, "
+        "jumlah_anggota from raw.dtsen_keluarga"
+    ).fetchone()
+    assert row == ("2025-06-30", "53.71.01.1001", "2", "1", "x", None)
