@@ -3,53 +3,14 @@
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from orchestration.paths import Paths
-
-HOUSEHOLDS = 1500
-SEED = 7
 LEVELS = {"provinsi": 2, "kabkota": 4, "kecamatan": 6, "desa": 10}
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def nightly(tmp_path_factory):
-    """Generate demo data, run nightly_refresh twice (second run: nothing changed)."""
-    import os
-
-    from orchestration.demo.generator import generate
-
-    from orchestration.cli import ensure_dagster_home, execute_nightly
-
-    base = tmp_path_factory.mktemp("nightly")
-    saved = dict(os.environ)
-    os.environ["TEPAT_DATA_DIR"] = str(base / "data")
-    os.environ["DAGSTER_HOME"] = str(base / "dagster_home")
-    os.environ.pop("TEPAT_WAREHOUSE", None)
-    try:
-        paths = Paths.from_env()
-        truth_path = base / "ground_truth.json"
-        generate(paths.raw_dir, households=HOUSEHOLDS, seed=SEED, truth_path=truth_path)
-        ensure_dagster_home()
-        first = execute_nightly(paths)
-        first_marts = {p.name: p.read_bytes() for p in paths.marts_dir.glob("*.parquet")}
-        second = execute_nightly(paths)
-        yield {
-            "paths": paths,
-            "truth": json.loads(truth_path.read_text()),
-            "first": first,
-            "second": second,
-            "first_marts": first_marts,
-        }
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def registry_counts_from_files(raw_dir: Path) -> pd.DataFrame:
