@@ -1,24 +1,33 @@
-"""The SQL NIK rule used at scale must agree with lokal-id, value for value."""
+"""The dbt macro that applies the NIK rules at scale must agree with lokal-id, value for value."""
 
 from __future__ import annotations
 
 import datetime as dt
+import random
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 import pytest
+from lokal.provinces import PROVINCES
 
-from orchestration.ingest.nik import describe_problem, mask_nik, nik_clean_sql, nik_problem_sql
+from orchestration.ingest.nik import describe_problem, mask_nik
+from orchestration.paths import DBT_PROJECT_DIR
 
-REFERENCE = dt.date(2025, 12, 31)
+TODAY = dt.date.today()
 
 CASES = {
     "5371011505800001": None,  # man born 15-05-1980, Kota Kupang / Alak
     "5371015505820001": None,  # woman: day + 40
-    "5301010101250001": None,  # born 2025 (two-digit year ≤ 25 is 20xx)
+    "5301010101250001": None,  # born 2025 (two-digit year up to this year's is 20xx)
     "53.71.01.150580.0001": None,  # dotted as typed
+    " 5371 0115 0580 0001 ": None,  # spaces
+    "'5371011505800001": None,  # Excel's leading apostrophe
     "537101150580000": "format",  # 15 digits: the 16th was lost
     "53710115058000011": "format",  # 17 digits
     "5371O11505800001": "format",  # letter O for zero
+    "5.37101E+15": "format",  # scientific notation
     "": "format",
     "0071011505800001": "province",
     "9971011505800001": "province",
@@ -35,41 +44,58 @@ CASES = {
 }
 
 
-def sql_problems(values: list[str]) -> list[str | None]:
+@pytest.fixture(scope="module")
+def nik_problem_sql(tmp_path_factory) -> str:
+    """The SQL the dbt macros `nik_problem(nik_clean(...))` compile to, over table `t(v)`."""
+    target = tmp_path_factory.mktemp("dbt_compile")
+    inline = "select i, {{ nik_problem(nik_clean('v'), 'provinces') }} as problem from t"
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "compile", "--quiet", "--inline", inline,
+         "--target-path", str(target), "--log-path", str(target)],
+        cwd=DBT_PROJECT_DIR,
+        env={**__import__("os").environ, "TEPAT_WAREHOUSE": str(target / "unused.duckdb")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )  # fmt: skip
+    return result.stdout.strip()
+
+
+def sql_problems(sql: str, values: list[str]) -> list[str | None]:
     con = duckdb.connect()
+    con.execute("create table provinces (kode_wilayah varchar)")
+    con.executemany("insert into provinces values (?)", [[code] for code in PROVINCES])
     con.execute("create table t (i integer, v varchar)")
     con.executemany("insert into t values (?, ?)", list(enumerate(values)))
-    expression = nik_problem_sql(nik_clean_sql("v"), REFERENCE)
-    rows = con.execute(f"select {expression} from t order by i").fetchall()
-    return [row[0] for row in rows]
+    return [row[1] for row in con.execute(f"{sql} order by i").fetchall()]
 
 
 @pytest.mark.parametrize(("value", "expected"), CASES.items())
 def test_lokal_id_gives_the_expected_reason(value, expected):
-    assert describe_problem(value, REFERENCE) == expected
+    assert describe_problem(value, TODAY) == expected
 
 
-def test_sql_rule_agrees_with_lokal_id_on_every_case():
+def test_macro_agrees_with_lokal_id_on_every_case(nik_problem_sql):
     values = list(CASES)
-    assert sql_problems(values) == [describe_problem(v, REFERENCE) for v in values]
+    assert sql_problems(nik_problem_sql, values) == [describe_problem(v, TODAY) for v in values]
 
 
-def test_sql_rule_agrees_with_lokal_id_on_random_digit_strings():
-    import random
-
+def test_macro_agrees_with_lokal_id_on_random_nik_like_strings(nik_problem_sql):
     rng = random.Random(7)
     values = []
     for _ in range(3000):
         # Mostly plausible NIKs with one part perturbed, so every branch is exercised.
         province = rng.choice(["53", "64", "61", "00", "99", "32"])
-        rest = "".join(rng.choice("0123456789") for _ in range(2))
+        regency = f"{rng.randint(0, 99):02d}"
         district = rng.choice(["01", "00", "12"])
         day = rng.randint(0, 75)
         month = rng.randint(0, 13)
         year = rng.randint(0, 99)
         serial = rng.choice(["0000", "0001", f"{rng.randint(0, 9999):04d}"])
-        values.append(f"{province}{rest}{district}{day:02d}{month:02d}{year:02d}{serial}")
-    assert sql_problems(values) == [describe_problem(v, REFERENCE) for v in values]
+        values.append(f"{province}{regency}{district}{day:02d}{month:02d}{year:02d}{serial}")
+    expected = [describe_problem(v, TODAY) for v in values]
+    assert sql_problems(nik_problem_sql, values) == expected
+    assert set(expected) == {None, "province", "wilayah", "birth_date", "serial"}
 
 
 def test_mask_keeps_only_the_ends():
