@@ -20,3 +20,13 @@
 {% macro default__digits_only(column) -%}
     regexp_replace(trim({{ column }}), '[^0-9]', '', 'g')
 {%- endmacro %}
+
+{#- Age in completed years of someone born on `birth_date` on day `at_date`. -#}
+{% macro age_in_years(birth_date, at_date) -%}
+    (extract(year from {{ at_date }}) - extract(year from {{ birth_date }})
+        - case
+            when extract(month from {{ at_date }}) * 100 + extract(day from {{ at_date }})
+                < extract(month from {{ birth_date }}) * 100 + extract(day from {{ birth_date }})
+            then 1 else 0
+        end)
+{%- endmacro %}

@@ -18,10 +18,9 @@ renamed as (
         coalesce(
             nullif({{ digits_only('kode_wilayah') }}, ''), {{ digits_only('folder_kode_wilayah') }}
         ) as kode_wilayah,
-        {{ digits_only('folder_kode_wilayah') }} as kode_kabkota_folder,
-        trim(nik) as nik,
+        {{ nik_clean('nik') }} as nik,
         _nik_was_number as is_nik_from_number_cell,
-        nullif(trim(no_kk), '') as no_kk,
+        nullif({{ digits_only('no_kk') }}, '') as no_kk,
         nullif(trim(nama), '') as nama,
         try_cast(nullif(trim(nilai_bantuan), '') as double) as nilai_bantuan
 

@@ -1,0 +1,61 @@
+-- Each roster period (year × quarter; quarter 0 = the whole year) with the DTSEN snapshot it
+-- is judged against: the latest snapshot dated on or before the period's last day, else the
+-- earliest snapshot, flagged (DESIGN §3 "Reference snapshot").
+with
+
+periods as (
+
+    select distinct tahun, tahap
+    from {{ ref('int_roster_rows_checked') }}
+    where alasan_karantina is null
+
+),
+
+snapshots as (
+
+    select distinct tanggal_snapshot from {{ ref('stg_dtsen__keluarga') }}
+
+),
+
+bounded as (
+
+    select
+        tahun,
+        tahap,
+        case
+            when tahap = 0 then make_date(tahun, 1, 1)
+            else make_date(tahun, 3 * tahap - 2, 1)
+        end as tanggal_awal_periode,
+        case
+            when tahap = 0 then make_date(tahun, 12, 31)
+            else cast({{ dbt.last_day('make_date(tahun, 3 * tahap, 1)', 'month') }} as date)
+        end as tanggal_akhir_periode
+
+    from periods
+
+),
+
+chosen as (
+
+    select
+        bounded.*,
+        (
+            select max(snapshots.tanggal_snapshot)
+            from snapshots
+            where snapshots.tanggal_snapshot <= bounded.tanggal_akhir_periode
+        ) as latest_snapshot_in_time,
+        (select min(snapshots.tanggal_snapshot) from snapshots) as earliest_snapshot
+
+    from bounded
+
+)
+
+select
+    tahun,
+    tahap,
+    tanggal_awal_periode,
+    tanggal_akhir_periode,
+    coalesce(latest_snapshot_in_time, earliest_snapshot) as tanggal_snapshot_acuan,
+    latest_snapshot_in_time is null as is_acuan_setelah_periode
+
+from chosen
