@@ -33,3 +33,8 @@
     from {{ model }}
     where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
 {% endtest %}
+
+{#- Rows for which `expression` is not true. -#}
+{% test expression_is_true(model, expression) %}
+    select * from {{ model }} where not ({{ expression }})
+{% endtest %}
