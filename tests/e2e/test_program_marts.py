@@ -163,7 +163,7 @@ def test_no_personal_data_in_published_marts(nightly):
                 hits = con.execute(
                     f"select count(*) from '{path}' "
                     # 16 digits standing alone (decimals of a float do not count)
-                    f"where regexp_matches(cast(\"{column}\" as varchar), "
+                    f'where regexp_matches(cast("{column}" as varchar), '
                     "'(^|[^0-9.])[0-9]{16}([^0-9]|$)')"
                 ).fetchone()[0]
                 assert hits == 0, f"{path.name}.{column} holds 16-digit numbers"
