@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.paths import Paths
+from orchestration.paths import EXPECTATIONS_DIR, Paths
 
 #: Every step that writes the DuckDB file runs in this pool (limit 1): DuckDB allows one
 #: writer or many readers, never both.
@@ -25,6 +25,7 @@ class TepatSettings(dg.ConfigurableResource):
     marts_dir: str
     exports_dir: str
     warehouse: str
+    expectations_dir: str = str(EXPECTATIONS_DIR)
 
     @classmethod
     def from_paths(cls, paths: Paths) -> TepatSettings:
@@ -40,8 +41,29 @@ class TepatSettings(dg.ConfigurableResource):
         """Environment dbt needs: profiles.yml reads the warehouse path from it."""
         return {"TEPAT_WAREHOUSE": self.warehouse}
 
-    def dbt_vars(self) -> dict[str, str]:
-        return {}
+    def dbt_vars(self) -> dict[str, object]:
+        """Run knobs passed to dbt: the quarantine thresholds of expectations/."""
+        return {"quarantine_thresholds": load_thresholds(Path(self.expectations_dir))}
+
+
+def load_thresholds(expectations_dir: Path) -> dict[str, object]:
+    """expectations/thresholds.yml, checked: every share must be a fraction in [0, 1]."""
+    import yaml
+
+    path = expectations_dir / "thresholds.yml"
+    settings = yaml.safe_load(path.read_text()) or {}
+    shares = [settings.get("default", 0.05)]
+    shares += list((settings.get("tables") or {}).values())
+    shares += list((settings.get("files") or {}).values())
+    for share in shares:
+        if not isinstance(share, (int, float)) or not 0 <= share <= 1:
+            raise ValueError(f"{path}: thresholds are fractions between 0 and 1, not {share!r}")
+    return {
+        "default": settings.get("default", 0.05),
+        "tables": settings.get("tables") or {},
+        "files": settings.get("files") or {},
+        "min_bad_rows": int(settings.get("min_bad_rows", 5)),
+    }
 
 
 def dbt_build_args(settings: TepatSettings) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import dagster as dg
 
 from orchestration.paths import Paths
@@ -26,6 +28,13 @@ EXPECTED_ASSET_KEYS = {
     "staging/stg_kemendagri__wilayah",
     "intermediate/int_households_with_members",
     "intermediate/int_roster_rows_checked",
+    "intermediate/int_roster_rows_valid",
+    "intermediate/int_dtsen_households_checked",
+    "intermediate/int_dtsen_households_valid",
+    "intermediate/int_dtsen_members_checked",
+    "intermediate/int_dtsen_members_valid",
+    "quarantine/quarantine_rows",
+    "quarantine/quarantine_files",
     "intermediate/int_periods_with_reference_snapshot",
     "intermediate/int_roster_rows_matched",
     "intermediate/int_program_units_eligible",
@@ -108,7 +117,16 @@ def test_every_writer_shares_one_pool(tmp_path):
 
 def test_dbt_build_args():
     settings = TepatSettings.from_paths(Paths.from_env({"TEPAT_DATA_DIR": "/srv/tepat"}))
-    assert dbt_build_args(settings) == ["build"]
+    args = dbt_build_args(settings)
+    assert args[:2] == ["build", "--vars"]
+    assert json.loads(args[2]) == {
+        "quarantine_thresholds": {
+            "default": 0.05,
+            "tables": {"dtsen_keluarga": 0.02, "dtsen_anggota": 0.02, "roster_rows": 0.1},
+            "files": {},
+            "min_bad_rows": 5,
+        }
+    }
     assert settings.dbt_env() == {"TEPAT_WAREHOUSE": "/srv/tepat/warehouse.duckdb"}
 
 

@@ -12,7 +12,7 @@ years as (
 
 snapshots as (
 
-    select distinct tanggal_snapshot from {{ ref('stg_dtsen__keluarga') }}
+    select distinct tanggal_snapshot from {{ ref('int_dtsen_households_valid') }}
 
 ),
 
@@ -42,7 +42,7 @@ households as (
         households.desil
 
     from year_snapshot
-    inner join {{ ref('stg_dtsen__keluarga') }} as households
+    inner join {{ ref('int_dtsen_households_valid') }} as households
         on households.tanggal_snapshot = year_snapshot.tanggal_snapshot_acuan
 
 ),

@@ -6,14 +6,13 @@ with
 periods as (
 
     select distinct tahun, tahap
-    from {{ ref('int_roster_rows_checked') }}
-    where alasan_karantina is null
+    from {{ ref('int_roster_rows_valid') }}
 
 ),
 
 snapshots as (
 
-    select distinct tanggal_snapshot from {{ ref('stg_dtsen__keluarga') }}
+    select distinct tanggal_snapshot from {{ ref('int_dtsen_households_valid') }}
 
 ),
 

@@ -67,7 +67,7 @@ eligible_households as (
         households.kode_wilayah as kode_desa
 
     from programme_periods_with_rule as periods
-    inner join {{ ref('stg_dtsen__keluarga') }} as households
+    inner join {{ ref('int_dtsen_households_valid') }} as households
         on households.tanggal_snapshot = periods.tanggal_snapshot_acuan
         and substring(households.kode_wilayah, 1, 4) = periods.kode_kabkota
         and households.desil between periods.desil_min and periods.desil_max
@@ -92,7 +92,7 @@ individu_units as (
         eligible_households.kode_desa
 
     from eligible_households
-    inner join {{ ref('stg_dtsen__anggota') }} as members
+    inner join {{ ref('int_dtsen_members_valid') }} as members
         on members.tanggal_snapshot = eligible_households.tanggal_snapshot
         and members.id_keluarga = eligible_households.id_keluarga
     where eligible_households.unit_sasaran = 'individu'

@@ -45,6 +45,10 @@ checked as (
             when nik_problem is not null then 'nik_tidak_valid_' || nik_problem
             when not is_kode_wilayah_known then 'kode_wilayah_tidak_dikenal'
             when not is_kode_program_known then 'kode_program_tidak_dikenal'
+            when tahap_asli is not null and tahap_asli not in ('1', '2', '3', '4')
+                then 'tahap_tidak_valid'
+            when nilai_bantuan_asli is not null and nilai_bantuan is null
+                then 'nilai_bantuan_tidak_terbaca'
             when nilai_bantuan < 0 then 'nilai_bantuan_negatif'
         end as alasan_karantina
 
@@ -62,6 +66,20 @@ select
     nik,
     no_kk,
     nilai_bantuan,
-    alasan_karantina
+    alasan_karantina,
+    case
+        when alasan_karantina like 'nik_%' then 'nik'
+        when alasan_karantina = 'kode_wilayah_tidak_dikenal' then 'kode_wilayah'
+        when alasan_karantina = 'kode_program_tidak_dikenal' then 'kode_program'
+        when alasan_karantina = 'tahap_tidak_valid' then 'tahap'
+        when alasan_karantina like 'nilai_bantuan_%' then 'nilai_bantuan'
+    end as kolom_karantina,
+    case
+        when alasan_karantina like 'nik_%' then {{ mask_nik('nik') }}
+        when alasan_karantina = 'kode_wilayah_tidak_dikenal' then kode_wilayah
+        when alasan_karantina = 'kode_program_tidak_dikenal' then kode_program
+        when alasan_karantina = 'tahap_tidak_valid' then tahap_asli
+        when alasan_karantina like 'nilai_bantuan_%' then nilai_bantuan_asli
+    end as nilai_karantina
 
 from checked

@@ -14,26 +14,25 @@ roster_rows as (
         periods.is_acuan_setelah_periode,
         programs.unit_sasaran
 
-    from {{ ref('int_roster_rows_checked') }} as roster_rows
+    from {{ ref('int_roster_rows_valid') }} as roster_rows
     inner join {{ ref('int_periods_with_reference_snapshot') }} as periods
         on roster_rows.tahun = periods.tahun and roster_rows.tahap = periods.tahap
     inner join {{ ref('stg_referensi__program') }} as programs
         on roster_rows.kode_program = programs.kode_program
-    where roster_rows.alasan_karantina is null
 
 ),
 
 people as (
 
     select tanggal_snapshot, nik, id_keluarga, status
-    from {{ ref('stg_dtsen__anggota') }}
+    from {{ ref('int_dtsen_members_valid') }}
 
 ),
 
 households as (
 
     select tanggal_snapshot, id_keluarga, no_kk, kode_wilayah, desil
-    from {{ ref('stg_dtsen__keluarga') }}
+    from {{ ref('int_dtsen_households_valid') }}
 
 ),
 

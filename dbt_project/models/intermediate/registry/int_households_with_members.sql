@@ -11,7 +11,7 @@ households as (
         desil,
         tanggal_pemutakhiran
 
-    from {{ ref('stg_dtsen__keluarga') }}
+    from {{ ref('int_dtsen_households_valid') }}
 
 ),
 
@@ -22,7 +22,7 @@ living_members as (
         id_keluarga,
         count(*) filter (where is_hidup) as jumlah_jiwa
 
-    from {{ ref('stg_dtsen__anggota') }}
+    from {{ ref('int_dtsen_members_valid') }}
     group by tanggal_snapshot, id_keluarga
 
 ),

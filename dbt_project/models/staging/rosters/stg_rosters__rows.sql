@@ -15,6 +15,7 @@ renamed as (
         upper(coalesce(nullif(trim(kode_program), ''), folder_kode_program)) as kode_program,
         cast(coalesce(nullif(trim(tahun), ''), folder_tahun) as integer) as tahun,
         coalesce(try_cast(nullif(trim(tahap), '') as integer), 0) as tahap,
+        nullif(trim(tahap), '') as tahap_asli,
         coalesce(
             nullif({{ digits_only('kode_wilayah') }}, ''), {{ digits_only('folder_kode_wilayah') }}
         ) as kode_wilayah,
@@ -22,7 +23,8 @@ renamed as (
         _nik_was_number as is_nik_from_number_cell,
         nullif({{ digits_only('no_kk') }}, '') as no_kk,
         nullif(trim(nama), '') as nama,
-        try_cast(nullif(trim(nilai_bantuan), '') as double) as nilai_bantuan
+        try_cast(nullif(trim(nilai_bantuan), '') as double) as nilai_bantuan,
+        nullif(trim(nilai_bantuan), '') as nilai_bantuan_asli
 
     from source
 

@@ -1,0 +1,59 @@
+-- Per raw file: rows loaded, accepted and quarantined, the reasons, and whether the
+-- quarantined share is above the file's threshold (expectations/thresholds.yml), in which
+-- case the file blocks the run: its test fails, and every model that reads the valid rows
+-- (the *_valid models depend on this one) is skipped, so nothing new is published.
+{% set checked = [
+    ('dtsen_keluarga', 'int_dtsen_households_checked'),
+    ('dtsen_anggota', 'int_dtsen_members_checked'),
+    ('roster_rows', 'int_roster_rows_checked'),
+] %}
+
+with
+
+per_reason as (
+
+{% for table_name, model in checked %}
+    select
+        '{{ table_name }}' as tabel,
+        _source_file as file_sumber,
+        alasan_karantina as alasan,
+        count(*) as jumlah,
+        {{ quarantine_threshold(table_name) }} as ambang
+
+    from {{ ref(model) }}
+    group by _source_file, alasan_karantina
+    {% if not loop.last %}union all{% endif %}
+{% endfor %}
+
+),
+
+per_file as (
+
+    select
+        tabel,
+        file_sumber,
+        sum(jumlah) as jumlah_baris,
+        sum(jumlah) filter (where alasan is null) as baris_diterima,
+        coalesce(sum(jumlah) filter (where alasan is not null), 0) as baris_dikarantina,
+        string_agg(alasan || ': ' || jumlah, '; ' order by jumlah desc, alasan)
+            filter (where alasan is not null) as rincian_alasan,
+        any_value(ambang) as ambang
+
+    from per_reason
+    group by tabel, file_sumber
+
+)
+
+select
+    tabel,
+    file_sumber,
+    cast(jumlah_baris as bigint) as jumlah_baris,
+    cast(coalesce(baris_diterima, 0) as bigint) as baris_diterima,
+    cast(baris_dikarantina as bigint) as baris_dikarantina,
+    100.0 * baris_dikarantina / jumlah_baris as persen_dikarantina,
+    100.0 * ambang as ambang_persen,
+    baris_dikarantina > jumlah_baris * ambang
+        and baris_dikarantina >= {{ quarantine_min_bad_rows() }} as is_melebihi_ambang,
+    rincian_alasan
+
+from per_file

@@ -1,0 +1,22 @@
+-- Every raw row kept out of the marts: which table and file, which row, which column, its
+-- value (NIKs masked) and why. Nothing is dropped silently: rows here plus the rows the
+-- marts count equal the rows loaded.
+{% set checked = [
+    ('dtsen_keluarga', 'int_dtsen_households_checked'),
+    ('dtsen_anggota', 'int_dtsen_members_checked'),
+    ('roster_rows', 'int_roster_rows_checked'),
+] %}
+
+{% for table_name, model in checked %}
+select
+    '{{ table_name }}' as tabel,
+    _source_file as file_sumber,
+    _row_number as nomor_baris,
+    kolom_karantina as kolom,
+    nilai_karantina as nilai,
+    alasan_karantina as alasan
+
+from {{ ref(model) }}
+where alasan_karantina is not null
+{% if not loop.last %}union all{% endif %}
+{% endfor %}
