@@ -35,6 +35,7 @@ def build_definitions(
     from orchestration.assets.dbt import tepat_dbt_models
     from orchestration.assets.publish import build_publish_asset
     from orchestration.assets.raw import raw_assets
+    from orchestration.checks import build_ge_checks
     from orchestration.schedules import (
         build_nightly_schedule,
         new_raw_files_sensor,
@@ -44,6 +45,7 @@ def build_definitions(
     settings = TepatSettings.from_paths(paths)
     return dg.Definitions(
         assets=[*raw_assets, tepat_dbt_models, build_publish_asset()],
+        asset_checks=build_ge_checks(),
         jobs=[nightly_refresh],
         schedules=[build_nightly_schedule(cron, timezone)],
         sensors=[new_raw_files_sensor],

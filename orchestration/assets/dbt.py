@@ -13,6 +13,8 @@ from dagster_dbt import (
 )
 
 from orchestration.project import dbt_project
+from orchestration.quality.history import dbt_results_frame, record
+from orchestration.quality.report import dbt_failure_report
 from orchestration.resources import DUCKDB_WRITER_POOL, TepatSettings, dbt_build_args
 
 
@@ -45,7 +47,14 @@ def tepat_dbt_models(
     # dbt runs as a subprocess that inherits this environment; profiles.yml reads the
     # warehouse path from it, so staging and raw assets always share one file.
     os.environ.update(settings.dbt_env())
-    yield from dbt.cli(dbt_build_args(settings), context=context).stream()
+    invocation = dbt.cli(dbt_build_args(settings), context=context, raise_on_error=False)
+    yield from invocation.stream()
+    run_results = invocation.get_artifact("run_results.json")
+    record(settings.warehouse, dbt_results_frame(run_results, context.run_id))
+    if not invocation.is_successful():
+        report = dbt_failure_report(run_results, settings.warehouse)
+        context.log.error(report)
+        raise dg.Failure(description=report)
 
 
 def published_model_names() -> list[str]:

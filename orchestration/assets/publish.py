@@ -1,11 +1,15 @@
 """Publication: marts → data/marts/<mart>.parquet, the only files analysts read.
 
-Analysts never open the warehouse the pipeline writes. Each mart is written to a temporary
-file next to its target and renamed over it (`os.replace` is atomic on one filesystem), so
-a reader sees the old file or the new one, never half of one.
+Analysts never open the warehouse the pipeline writes. A run writes every mart into a new
+release folder (data/.marts_releases/<release>/) and then points data/marts at it by
+renaming a symlink over the old one: a single atomic rename, so a reader sees the previous
+set of marts or the new set, never a mix, and a failed run never gets this far.
 """
 
+import datetime as dt
 import os
+import shutil
+import uuid
 from pathlib import Path
 
 import dagster as dg
@@ -15,23 +19,49 @@ from orchestration.assets.dbt import published_model_names, tepat_dbt_models
 from orchestration.resources import DUCKDB_WRITER_POOL, TepatSettings, warehouse_connection
 
 MART_SCHEMA = "marts"
+KEEP_RELEASES = 3
+
+
+def releases_dir(marts_dir: Path) -> Path:
+    return marts_dir.parent / f".{marts_dir.name}_releases"
 
 
 def publish_tables(warehouse: str | Path, marts_dir: Path, names: list[str]) -> dict[str, int]:
-    """Copy each `marts.<name>` table to `<marts_dir>/<name>.parquet`; returns row counts."""
-    marts_dir.mkdir(parents=True, exist_ok=True)
+    """Write `marts.<name>` tables as one new release and switch `marts_dir` to it."""
+    releases = releases_dir(marts_dir)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    release = releases / f"{stamp}-{uuid.uuid4().hex[:8]}"
+    release.mkdir(parents=True)
     counts: dict[str, int] = {}
     with warehouse_connection(warehouse, read_only=True) as con:
         for name in names:
-            target = marts_dir / f"{name}.parquet"
-            temporary = marts_dir / f".{name}.parquet.tmp"
+            relation = f'{MART_SCHEMA}."{name}"'
             con.execute(
-                f"copy (select * from {MART_SCHEMA}.\"{name}\") to '{temporary}' "
+                f"copy (select * from {relation}) to '{release / f'{name}.parquet'}' "
                 "(format parquet, compression zstd)"
             )
-            os.replace(temporary, target)
-            counts[name] = con.execute(f'select count(*) from {MART_SCHEMA}."{name}"').fetchone()[0]
+            counts[name] = con.execute(f"select count(*) from {relation}").fetchone()[0]
+    switch_to(marts_dir, release)
+    prune(releases, keep=release)
     return counts
+
+
+def switch_to(marts_dir: Path, release: Path) -> None:
+    """Point marts_dir at release with one atomic rename of a symlink."""
+    if marts_dir.exists() and not marts_dir.is_symlink():
+        # First publication into a plain folder (e.g. a fresh clone): keep its files as a
+        # release of their own, then it becomes a symlink like every later publication.
+        marts_dir.rename(releases_dir(marts_dir) / f"00000000-earlier-{uuid.uuid4().hex[:8]}")
+    link = marts_dir.parent / f".{marts_dir.name}.{uuid.uuid4().hex[:8]}.tmp"
+    os.symlink(os.path.relpath(release, marts_dir.parent), link)
+    os.replace(link, marts_dir)
+
+
+def prune(releases: Path, keep: Path) -> None:
+    """Remove old releases; readers that opened one a moment ago still hold their files."""
+    old = sorted(p for p in releases.iterdir() if p.is_dir() and p != keep)
+    for path in old[: max(0, len(old) - (KEEP_RELEASES - 1))]:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def build_publish_asset() -> dg.AssetsDefinition:
@@ -41,7 +71,8 @@ def build_publish_asset() -> dg.AssetsDefinition:
         key=["publish", "marts"],
         group_name="publish",
         deps=[get_asset_key_for_model([tepat_dbt_models], name) for name in names],
-        description="Copies every mart to data/marts/<mart>.parquet, atomically per file.",
+        description="Publishes every mart to data/marts/<mart>.parquet, all at once, "
+        "only after every blocking check passed.",
         # Reads the warehouse; in the writer pool so no writer holds the file meanwhile.
         pool=DUCKDB_WRITER_POOL,
         kinds={"parquet"},

@@ -1,0 +1,1 @@
+"""Quality gates: Great Expectations suites in expectations/, run as blocking Dagster checks."""
