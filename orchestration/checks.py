@@ -6,9 +6,10 @@ refresh the Data Docs under data/quality/, and report in plain words. A failing 
 stops everything downstream; a failing mart check stops publication.
 """
 
+from pathlib import Path
+
 import dagster as dg
 
-from orchestration.paths import EXPECTATIONS_DIR
 from orchestration.quality.history import record
 from orchestration.quality.runner import QualityProject, frame_of_findings, run_suite
 from orchestration.quality.suites import Suite, load_suites
@@ -27,8 +28,6 @@ def build_ge_check(suite: Suite) -> dg.AssetChecksDefinition:
     def _ge_check(
         context: dg.AssetCheckExecutionContext, settings: TepatSettings
     ) -> dg.AssetCheckResult:
-        from pathlib import Path
-
         project = QualityProject(Path(settings.data_dir) / "quality")
         thresholds = load_thresholds(Path(settings.expectations_dir))
         run_id = context.run.run_id
@@ -53,5 +52,5 @@ def build_ge_check(suite: Suite) -> dg.AssetChecksDefinition:
     return _ge_check
 
 
-def build_ge_checks() -> list[dg.AssetChecksDefinition]:
-    return [build_ge_check(suite) for suite in load_suites(EXPECTATIONS_DIR)]
+def build_ge_checks(expectations_dir: Path) -> list[dg.AssetChecksDefinition]:
+    return [build_ge_check(suite) for suite in load_suites(expectations_dir)]

@@ -129,17 +129,7 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
         console.print(
             f"[bold red]The nightly run failed[/] after {elapsed:.0f} s (run {result.run_id})."
         )
-        for event in result.all_events:
-            if event.is_step_failure:
-                data = event.step_failure_data
-                message = data.user_failure_data.description if data.user_failure_data else None
-                console.print(f"- step [bold]{event.step_key}[/]: {message or data.error.message}")
-        failed = [c for c in checks if not c.passed]
-        for check in failed[:20]:
-            console.print(
-                f"- check failed: {check.asset_key.to_user_string()} · {check.check_name}"
-            )
-        console.print("The previously published marts in data/marts/ were left as they were.")
+        console.print(failure_report(result), markup=False, soft_wrap=True)
         return
 
     table = Table(title=f"tepat: nightly run finished in {elapsed:.0f} s")
@@ -159,6 +149,29 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
         soft_wrap=True,
     )
     console.print("  or open the Dagster UI (runs, checks, lineage, schedule): make dev")
+
+
+def failure_report(result) -> str:
+    """Plain words for a failed run: the failed checks' own reports, then failed steps."""
+    lines: list[str] = []
+    for check in result.get_asset_check_evaluations():
+        if check.passed:
+            continue
+        report = check.metadata.get("report")
+        text = report.value if report is not None else (check.description or "")
+        lines.append(
+            text or f"Check {check.check_name} on {check.asset_key.to_user_string()} failed."
+        )
+    for event in result.all_events:
+        if not event.is_step_failure:
+            continue
+        data = event.step_failure_data
+        if data.user_failure_data and data.user_failure_data.description:
+            lines.append(data.user_failure_data.description)
+        elif data.error and "blocking" not in data.error.message.lower():
+            lines.append(f"Step {event.step_key} failed: {data.error.message.strip()}")
+    lines.append("Nothing was published: data/marts/ still holds the last good marts.")
+    return "\n".join(dict.fromkeys(line.strip() for line in lines if line.strip()))
 
 
 @app.command()

@@ -45,7 +45,7 @@ def build_definitions(
     settings = TepatSettings.from_paths(paths)
     return dg.Definitions(
         assets=[*raw_assets, tepat_dbt_models, build_publish_asset()],
-        asset_checks=build_ge_checks(),
+        asset_checks=build_ge_checks(paths.expectations_dir),
         jobs=[nightly_refresh],
         schedules=[build_nightly_schedule(cron, timezone)],
         sensors=[new_raw_files_sensor],

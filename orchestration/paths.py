@@ -23,15 +23,23 @@ class Paths:
     marts_dir: Path
     exports_dir: Path
     warehouse: Path
+    expectations_dir: Path = EXPECTATIONS_DIR
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Paths:
         env = os.environ if environ is None else environ
-        data_dir = Path(env.get("TEPAT_DATA_DIR", PROJECT_ROOT / "data")).resolve()
+        data_dir = _absolute(env.get("TEPAT_DATA_DIR", PROJECT_ROOT / "data"))
         return cls(
             data_dir=data_dir,
-            raw_dir=Path(env.get("TEPAT_RAW_DIR", data_dir / "raw")).resolve(),
-            marts_dir=Path(env.get("TEPAT_MARTS_DIR", data_dir / "marts")).resolve(),
-            exports_dir=Path(env.get("TEPAT_EXPORTS_DIR", data_dir / "exports")).resolve(),
-            warehouse=Path(env.get("TEPAT_WAREHOUSE", data_dir / "warehouse.duckdb")).resolve(),
+            raw_dir=_absolute(env.get("TEPAT_RAW_DIR", data_dir / "raw")),
+            # data/marts is a symlink to the current release: never resolve it here.
+            marts_dir=_absolute(env.get("TEPAT_MARTS_DIR", data_dir / "marts")),
+            exports_dir=_absolute(env.get("TEPAT_EXPORTS_DIR", data_dir / "exports")),
+            warehouse=_absolute(env.get("TEPAT_WAREHOUSE", data_dir / "warehouse.duckdb")),
+            expectations_dir=_absolute(env.get("TEPAT_EXPECTATIONS_DIR", EXPECTATIONS_DIR)),
         )
+
+
+def _absolute(path: str | Path) -> Path:
+    """Absolute and normalised, without following symlinks."""
+    return Path(os.path.abspath(path))

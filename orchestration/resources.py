@@ -35,6 +35,7 @@ class TepatSettings(dg.ConfigurableResource):
             marts_dir=str(paths.marts_dir),
             exports_dir=str(paths.exports_dir),
             warehouse=str(paths.warehouse),
+            expectations_dir=str(paths.expectations_dir),
         )
 
     def dbt_env(self) -> dict[str, str]:

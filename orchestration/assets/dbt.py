@@ -13,6 +13,7 @@ from dagster_dbt import (
 )
 
 from orchestration.project import dbt_project
+from orchestration.quality.gate import failures_in_run
 from orchestration.quality.history import dbt_results_frame, record
 from orchestration.quality.report import dbt_failure_report
 from orchestration.resources import DUCKDB_WRITER_POOL, TepatSettings, dbt_build_args
@@ -44,6 +45,9 @@ translator = TepatDbtTranslator(
 def tepat_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: TepatSettings
 ):
+    upstream = failures_in_run(context.instance, context.run_id)
+    if upstream:
+        raise dg.Failure(description="Not building the warehouse: " + "; ".join(upstream) + ".")
     # dbt runs as a subprocess that inherits this environment; profiles.yml reads the
     # warehouse path from it, so staging and raw assets always share one file.
     os.environ.update(settings.dbt_env())

@@ -16,6 +16,7 @@ import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
 from orchestration.assets.dbt import published_model_names, tepat_dbt_models
+from orchestration.quality.gate import failures_in_run
 from orchestration.resources import DUCKDB_WRITER_POOL, TepatSettings, warehouse_connection
 
 MART_SCHEMA = "marts"
@@ -66,11 +67,12 @@ def prune(releases: Path, keep: Path) -> None:
 
 def build_publish_asset() -> dg.AssetsDefinition:
     names = published_model_names()
+    mart_keys = {get_asset_key_for_model([tepat_dbt_models], name) for name in names}
 
     @dg.asset(
         key=["publish", "marts"],
         group_name="publish",
-        deps=[get_asset_key_for_model([tepat_dbt_models], name) for name in names],
+        deps=sorted(mart_keys),
         description="Publishes every mart to data/marts/<mart>.parquet, all at once, "
         "only after every blocking check passed.",
         # Reads the warehouse; in the writer pool so no writer holds the file meanwhile.
@@ -78,6 +80,12 @@ def build_publish_asset() -> dg.AssetsDefinition:
         kinds={"parquet"},
     )
     def published_marts(context: dg.AssetExecutionContext, settings: TepatSettings):
+        reasons = failures_in_run(context.instance, context.run_id, must_be_built=mart_keys)
+        if reasons:
+            raise dg.Failure(
+                description="Not publishing: " + "; ".join(reasons) + ". data/marts/ still "
+                "holds the last good marts."
+            )
         counts = publish_tables(settings.warehouse, Path(settings.marts_dir), names)
         for name, rows in counts.items():
             context.log.info(f"published {name}.parquet: {rows} rows")

@@ -1,0 +1,329 @@
+"""Quality gates: bad rows are quarantined with their reason, bad files block the run, and a
+blocked run leaves the previously published marts byte-identical.
+
+One small generated dataset is run once as the baseline; every scenario copies it, breaks
+one thing the way real files break, and runs the real nightly job again.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+import xlsxwriter
+
+from orchestration.paths import Paths
+
+pytestmark = pytest.mark.e2e
+
+KEEP_ROSTERS = ("rosters/5371/2025/PKH", "rosters/5371/2025/KPG_RTLH", "rosters/5312/2025/PKH")
+
+
+def run_job(data_dir: Path, dagster_home: Path, expectations_dir: Path | None = None):
+    from orchestration.cli import ensure_dagster_home, execute_nightly
+
+    env = {"TEPAT_DATA_DIR": str(data_dir)}
+    if expectations_dir:
+        env["TEPAT_EXPECTATIONS_DIR"] = str(expectations_dir)
+    paths = Paths.from_env(env)
+    saved = dict(os.environ)
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    try:
+        ensure_dagster_home()
+        return paths, execute_nightly(paths)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def marts_snapshot(marts_dir: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(marts_dir.glob("*.parquet"))}
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory) -> Path:
+    """A small generated dataset (a few rosters), run once: the last good marts."""
+    from orchestration.demo.generator import generate
+
+    root = tmp_path_factory.mktemp("gates")
+    raw = root / "data" / "raw"
+    generate(raw, households=400, seed=11, truth_path=root / "truth.json")
+    for folder in sorted((raw / "rosters").glob("*/*/*")):
+        if folder.relative_to(raw).as_posix() not in KEEP_ROSTERS:
+            shutil.rmtree(folder)
+    paths, result = run_job(root / "data", root / "dagster_home")
+    assert result.success
+    assert len(marts_snapshot(paths.marts_dir)) == 10
+    return root
+
+
+Scenario = Callable[[Path], None]
+
+
+def run_scenario(baseline: Path, tmp_path: Path, breaks: Scenario, expectations=None):
+    data = tmp_path / "data"
+    shutil.copytree(baseline / "data", data, symlinks=True)
+    marts_dir = Paths.from_env({"TEPAT_DATA_DIR": str(data)}).marts_dir
+    before = marts_snapshot(marts_dir)
+    release_before = os.readlink(marts_dir)
+    breaks(data / "raw")
+    paths, result = run_job(data, tmp_path / "dagster_home", expectations)
+    return paths, result, before, release_before
+
+
+def registry_niks(raw: Path, kabkota: str, n: int) -> list[list[str]]:
+    """(nik, no_kk, nama, kode_wilayah) of living people of a kabupaten/kota."""
+    snapshot = raw / "registry" / "2025-03-31"
+    with duckdb.connect() as con:
+        return con.execute(
+            f"""select a.nik, k.no_kk, a.nama, k.kode_wilayah
+            from read_csv('{snapshot / "anggota.csv"}', all_varchar = true) a
+            join read_csv('{snapshot / "keluarga.csv"}', all_varchar = true) k using (id_keluarga)
+            where a.status = 'hidup' and k.kode_wilayah like '{kabkota}%'
+            order by a.nik limit {n}"""
+        ).fetchall()
+
+
+def write_roster(path: Path, rows: list[list[str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["nik", "no_kk", "nama", "kode_wilayah", "tahap", "nilai_bantuan"])
+        writer.writerows(rows)
+
+
+def assert_blocked(paths, result, before, release_before, *words: str) -> str:
+    assert not result.success
+    assert marts_snapshot(paths.marts_dir) == before, "previous marts must stay byte-identical"
+    assert os.readlink(paths.marts_dir) == release_before
+    from orchestration.cli import failure_report
+
+    report = failure_report(result)
+    for word in words:
+        assert word in report, f"{word!r} not in the failure report:\n{report}"
+    return report
+
+
+def quarantine(paths: Paths, file: str) -> dict[str, int]:
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        return dict(
+            con.execute(
+                "select alasan, count(*) from quarantine.quarantine_rows "
+                "where file_sumber = ? group by alasan",
+                [file],
+            ).fetchall()
+        )
+
+
+def test_rows_breaking_row_rules_are_quarantined_and_the_rest_published(baseline, tmp_path):
+    roster_3 = "rosters/5371/2025/BPNT/bpnt_tambahan.csv"
+    roster_xlsx = "rosters/5371/2025/BPNT/bpnt_excel.xlsx"
+
+    def breaks(raw: Path) -> None:
+        people = registry_niks(raw, "53", 260)
+        assert len(people) == 260
+        rows = [[nik, kk, nama, desa, "2", "600000"] for nik, kk, nama, desa in people[:200]]
+        for row in rows[:6]:  # 3 % of the NIKs lost their 16th digit
+            row[0] = row[0][:15]
+        rows[10][3] = "5371992999"  # a desa that does not exist
+        write_roster(raw / roster_3, rows)
+
+        workbook = xlsxwriter.Workbook(raw / roster_xlsx)
+        sheet = workbook.add_worksheet()
+        sheet.write_row(0, 0, ["NIK", "Nama Penerima", "Nilai Bantuan (Rp)"])
+        for i, (nik, _, nama, _) in enumerate(people[200:260], start=1):
+            if i <= 2:  # two NIKs typed into Excel as numbers
+                sheet.write_number(i, 0, float(nik[:15] + "0"))
+            else:
+                sheet.write_string(i, 0, nik)
+            sheet.write_string(i, 1, nama)
+            sheet.write_number(i, 2, 600000)
+        workbook.close()
+
+        keluarga = raw / "registry" / "2025-12-31" / "keluarga.csv"
+        lines = keluarga.read_text().splitlines()
+        header = lines[0].split(",")
+        first = lines[1].split(",")
+        first[header.index("desil")] = "11"
+        lines[1] = ",".join(first)
+        keluarga.write_text("\n".join(lines) + "\n")
+
+    paths, result, before, _ = run_scenario(baseline, tmp_path, breaks)
+    assert result.success
+    assert marts_snapshot(paths.marts_dir) != before
+
+    assert quarantine(paths, roster_3) == {
+        "nik_tidak_valid_format": 6,
+        "kode_wilayah_tidak_dikenal": 1,
+    }
+    assert quarantine(paths, roster_xlsx) == {"nik_rusak_excel": 2}
+    registry = quarantine(paths, "registry/2025-12-31/keluarga.csv")
+    assert registry == {"desil_di_luar_1_10": 1}
+    members = quarantine(paths, "registry/2025-12-31/anggota.csv")
+    assert set(members) == {"keluarga_dikarantina"} and members["keluarga_dikarantina"] >= 1
+
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        summary = con.execute(
+            "select jumlah_baris, baris_diterima, baris_dikarantina, is_melebihi_ambang "
+            "from quarantine.quarantine_files where file_sumber = ?",
+            [roster_3],
+        ).fetchone()
+        masked = con.execute(
+            "select nilai from quarantine.quarantine_rows where file_sumber = ? and kolom = 'nik'",
+            [roster_3],
+        ).fetchall()
+        households = con.execute(
+            "select count(*) from intermediate.int_dtsen_households_valid "
+            "where tanggal_snapshot = '2025-12-31'"
+        ).fetchone()[0]
+    assert summary == (200, 193, 7, False)
+    assert all("*" in value for (value,) in masked)
+
+    import pandas as pd
+
+    desil = pd.read_parquet(paths.marts_dir / "mart_desil_distribution.parquet")
+    provinces = desil[(desil["tingkat_wilayah"] == "provinsi")]
+    counted = provinces[provinces["tanggal_snapshot"].astype(str) == "2025-12-31"]
+    assert counted["jumlah_keluarga"].sum() == households
+    assert 11 not in set(desil["desil"].dropna())
+
+
+def test_a_repeated_id_keluarga_blocks_the_run(baseline, tmp_path):
+    def breaks(raw: Path) -> None:
+        keluarga = raw / "registry" / "2025-06-30" / "keluarga.csv"
+        lines = keluarga.read_text().splitlines()
+        keluarga.write_text("\n".join([*lines, lines[5]]) + "\n")
+
+    assert_blocked(
+        *run_scenario(baseline, tmp_path, breaks),
+        "ge_raw_dtsen_keluarga",
+        "registry/2025-06-30/keluarga.csv",
+        "What to do",
+    )
+
+
+def test_a_roster_with_60_percent_invalid_niks_blocks_the_run(baseline, tmp_path):
+    def breaks(raw: Path) -> None:
+        people = registry_niks(raw, "5371", 50)
+        rows = [[nik, kk, nama, desa, "3", "600000"] for nik, kk, nama, desa in people]
+        for row in rows[:30]:
+            row[0] = row[0][:15]
+        write_roster(raw / "rosters/5371/2025/BPNT/rusak.csv", rows)
+
+    report = assert_blocked(
+        *run_scenario(baseline, tmp_path, breaks),
+        "rosters/5371/2025/BPNT/rusak.csv",
+        "30 of 50 rows (60.0 %)",
+        "What to do",
+    )
+    assert "*" in report  # examples are masked
+    for nik, *_ in registry_niks(Path(tmp_path / "data" / "raw"), "5371", 30):
+        assert nik[:15] not in report
+
+
+def test_an_xlsx_roster_whose_niks_were_typed_as_numbers_blocks_the_run(baseline, tmp_path):
+    def breaks(raw: Path) -> None:
+        path = raw / "rosters/5371/2025/BPNT/dinsos.xlsx"
+        path.parent.mkdir(parents=True)
+        workbook = xlsxwriter.Workbook(path)
+        sheet = workbook.add_worksheet()
+        sheet.write_row(0, 0, ["NIK", "Nama", "Nilai Bantuan (Rp)"])
+        for i, (nik, _, nama, _) in enumerate(registry_niks(raw, "5371", 40), start=1):
+            sheet.write_number(i, 0, float(nik[:15] + "0"))
+            sheet.write_string(i, 1, nama)
+            sheet.write_number(i, 2, 600000)
+        workbook.close()
+
+    assert_blocked(
+        *run_scenario(baseline, tmp_path, breaks),
+        "rosters/5371/2025/BPNT/dinsos.xlsx",
+        "Format the NIK column as Text",
+    )
+
+
+def test_a_bps_p0_of_140_blocks_the_run(baseline, tmp_path):
+    def breaks(raw: Path) -> None:
+        path = raw / "bps" / "bps_indikator_kabkota.csv"
+        path.write_text(path.read_text() + "5371,2024,3,p0,140\n")
+
+    assert_blocked(
+        *run_scenario(baseline, tmp_path, breaks),
+        "ge_raw_bps_indicators",
+        "bps/bps_indikator_kabkota.csv",
+        "140",
+    )
+
+
+def test_an_empty_roster_file_blocks_the_run(baseline, tmp_path):
+    def breaks(raw: Path) -> None:
+        write_roster(raw / "rosters/5371/2025/PKH/kosong.csv", [])
+
+    assert_blocked(
+        *run_scenario(baseline, tmp_path, breaks),
+        "ge_raw_roster_rows",
+        "rosters/5371/2025/PKH/kosong.csv",
+    )
+
+
+def test_a_roster_without_a_nik_column_blocks_the_run(baseline, tmp_path):
+    def breaks(raw: Path) -> None:
+        path = raw / "rosters/5371/2025/PKH/tanpa_nik.csv"
+        path.write_text("nama,nilai_bantuan\nBudi,750000\n")
+
+    assert_blocked(
+        *run_scenario(baseline, tmp_path, breaks),
+        "rosters/5371/2025/PKH/tanpa_nik.csv",
+        "nik",
+        "What to do",
+    )
+
+
+def test_a_truncated_parquet_snapshot_blocks_the_run(baseline, tmp_path):
+    def breaks(raw: Path) -> None:
+        folder = raw / "registry" / "2026-03-31"
+        folder.mkdir()
+        source = raw / "registry" / "2025-12-31"
+        with duckdb.connect() as con:
+            for name in ("keluarga", "anggota"):
+                con.execute(
+                    f"copy (from read_csv('{source / f'{name}.csv'}', all_varchar = true)) "
+                    f"to '{folder / f'{name}.parquet'}' (format parquet)"
+                )
+        data = (folder / "keluarga.parquet").read_bytes()
+        (folder / "keluarga.parquet").write_bytes(data[: len(data) // 2])
+
+    assert_blocked(
+        *run_scenario(baseline, tmp_path, breaks),
+        "registry/2026-03-31/keluarga.parquet",
+        "cannot be read",
+    )
+
+
+def test_a_failing_mart_check_stops_publication(baseline, tmp_path):
+    import json
+
+    from orchestration.paths import EXPECTATIONS_DIR
+
+    expectations = tmp_path / "expectations"
+    shutil.copytree(EXPECTATIONS_DIR, expectations)
+    suite_path = expectations / "mart_desil_distribution.json"
+    suite = json.loads(suite_path.read_text())
+    for expectation in suite["expectations"]:
+        if expectation["kwargs"].get("column") == "persen_keluarga":
+            expectation["kwargs"]["max_value"] = 1  # on purpose: shares are 0-100
+    suite_path.write_text(json.dumps(suite))
+
+    def breaks(raw: Path) -> None:  # new data, so publication would change the marts
+        path = raw / "bps" / "bps_indikator_kabkota.csv"
+        path.write_text(path.read_text() + "5371,2024,3,p0,8.1\n")
+
+    assert_blocked(
+        *run_scenario(baseline, tmp_path, breaks, expectations),
+        "ge_mart_desil_distribution",
+        "persen_keluarga",
+    )
