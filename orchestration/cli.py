@@ -175,6 +175,71 @@ def failure_report(result) -> str:
 
 
 @app.command()
+def check() -> None:
+    """The latest run's checks in plain words, and per file the rows accepted and quarantined."""
+    import duckdb
+
+    paths = Paths.from_env()
+    if not paths.warehouse.exists():
+        console.print(f"No warehouse at {paths.warehouse} yet: run `make run` first.")
+        raise typer.Exit(code=2)
+    try:
+        con = duckdb.connect(str(paths.warehouse), read_only=True)
+    except duckdb.Error:
+        console.print("The nightly job is writing the warehouse right now; try again when it ends.")
+        raise typer.Exit(code=2) from None
+    with con:
+        latest = con.execute(
+            "select run_id, max(checked_at) from meta.check_results "
+            "group by run_id order by 2 desc limit 1"
+        ).fetchone()
+        if latest is None:
+            console.print("No checks have run yet: run `make run` first.")
+            raise typer.Exit(code=2)
+        run_id, checked_at = latest
+        counts = con.execute(
+            "select count(*) filter (where success), count(*) filter (where not success) "
+            "from meta.check_results where run_id = ?",
+            [run_id],
+        ).fetchone()
+        failures = con.execute(
+            "select check_name, coalesce(message, '') from meta.check_results "
+            "where run_id = ? and not success order by check_name",
+            [run_id],
+        ).fetchall()
+        try:
+            files = con.execute(
+                "select file_sumber, jumlah_baris, baris_diterima, baris_dikarantina, "
+                "persen_dikarantina, ambang_persen, is_melebihi_ambang, rincian_alasan "
+                "from quarantine.quarantine_files order by baris_dikarantina desc, file_sumber"
+            ).fetchall()
+        except duckdb.Error:
+            files = []
+
+    console.print(
+        f"Run {run_id} ({checked_at:%Y-%m-%d %H:%M} UTC): {counts[0]} checks passed, "
+        f"{counts[1]} failed."
+    )
+    for name, message in failures:
+        console.print(f"- [bold red]{name}[/]: {message}", soft_wrap=True)
+    quarantined = [f for f in files if f[3]]
+    console.print("Rows per file, accepted and quarantined (details: quarantine.quarantine_rows):")
+    for file, rows, accepted, bad, share, threshold, blocked, reasons in quarantined:
+        verdict = " [bold red]BLOCKS THE RUN[/]" if blocked else ""
+        console.print(
+            f"- {file}: {rows:,} rows, {accepted:,} accepted, {bad:,} quarantined "
+            f"({share:.1f} %, threshold {threshold:.1f} %){verdict}. {reasons}",
+            soft_wrap=True,
+        )
+    console.print(f"{len(files) - len(quarantined)} other file(s) had no quarantined rows.")
+    console.print(
+        f"Data Docs: {paths.data_dir / 'quality/gx/uncommitted/data_docs/local_site/index.html'}"
+    )
+    if counts[1]:
+        raise typer.Exit(code=1)
+
+
+@app.command()
 def dev() -> None:
     """Dagster UI with the daemon (nightly schedule and new-file sensor live)."""
     ensure_dagster_home()

@@ -119,3 +119,27 @@ def test_unchanged_input_loads_nothing_and_publishes_the_same_marts(nightly):
             before.sort_values(list(before.columns)).reset_index(drop=True),
             after.sort_values(list(after.columns)).reset_index(drop=True),
         )
+
+
+def test_every_check_result_is_kept_and_data_docs_are_written(nightly):
+    import duckdb
+
+    paths = nightly["paths"]
+    first, second = nightly["first"], nightly["second"]
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        per_run = dict(
+            con.execute(
+                "select run_id, count(*) from meta.check_results group by run_id"
+            ).fetchall()
+        )
+        kinds = {
+            row[0] for row in con.execute("select distinct kind from meta.check_results").fetchall()
+        }
+        failed = con.execute("select count(*) from meta.check_results where not success").fetchone()
+    assert set(per_run) == {first.run_id, second.run_id}
+    assert per_run[first.run_id] == per_run[second.run_id] > 100
+    assert kinds == {"great_expectations", "dbt_test"}
+    assert failed == (0,)
+    docs = paths.data_dir / "quality" / "gx" / "uncommitted" / "data_docs" / "local_site"
+    assert (docs / "index.html").exists()
+    assert len(list((docs / "validations").rglob("*.html"))) >= 17

@@ -215,15 +215,22 @@ def test_a_roster_with_60_percent_invalid_niks_blocks_the_run(baseline, tmp_path
             row[0] = row[0][:15]
         write_roster(raw / "rosters/5371/2025/BPNT/rusak.csv", rows)
 
+    paths, *rest = run_scenario(baseline, tmp_path, breaks)
     report = assert_blocked(
-        *run_scenario(baseline, tmp_path, breaks),
-        "rosters/5371/2025/BPNT/rusak.csv",
-        "30 of 50 rows (60.0 %)",
-        "What to do",
+        paths, *rest, "rosters/5371/2025/BPNT/rusak.csv", "30 of 50 rows (60.0 %)", "What to do"
     )
     assert "*" in report  # examples are masked
     for nik, *_ in registry_niks(Path(tmp_path / "data" / "raw"), "5371", 30):
         assert nik[:15] not in report
+
+    from typer.testing import CliRunner
+
+    from orchestration.cli import app
+
+    checked = CliRunner().invoke(app, ["check"], env={"TEPAT_DATA_DIR": str(paths.data_dir)})
+    assert checked.exit_code == 1
+    assert "ge_raw_roster_rows" in checked.output
+    assert "rosters/5371/2025/BPNT/rusak.csv" in checked.output.replace("\n", "")
 
 
 def test_an_xlsx_roster_whose_niks_were_typed_as_numbers_blocks_the_run(baseline, tmp_path):
