@@ -237,12 +237,19 @@ def run_suite(
                 )
                 name = f"{suite.name}__{batch_name}" + (f"__m{mostly_key}" if mostly_key else "")
                 definition = project.definition(name, configured)
+                ids = [expectation.id for expectation in definition.suite.expectations]
+                if [e.expectation_type for e in definition.suite.expectations] != [
+                    c["type"] for c in configured
+                ]:
+                    raise RuntimeError(f"{name}: the stored suite does not match {suite.path}")
                 running: list[list[Finding]] = [[] for _ in configured]
                 for frame in _chunks(con, sql, params, chunk_rows):
                     rows_checked += len(frame)
                     if "_source_file" in frame.columns:
                         frame = frame.drop(columns="_source_file")
                     result = definition.run(batch_parameters={"dataframe": frame}, run_id=run_id)
+                    # GX does not keep the suite's order: find each result by expectation id.
+                    by_id = {r.expectation_config.id: r for r in result.results}
                     for index, (config, expectation) in enumerate(
                         zip(configured, expectations, strict=True)
                     ):
@@ -260,9 +267,7 @@ def run_suite(
                             if expectation["meta"].get("quarantine_rule")
                             else 0,
                         )
-                        outcome = result.results[index]
-                        if outcome.expectation_config.type != config["type"]:
-                            raise RuntimeError(f"{suite.name}: GX returned results out of order")
+                        outcome = by_id[ids[index]]
                         example_column = expectation["meta"].get("example_column")
                         bad_rows = (outcome.result or {}).get("unexpected_count") or 0
                         examples = (
