@@ -13,7 +13,7 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.paths import Paths
 from orchestration.project import dbt_project
-from orchestration.resources import TepatSettings
+from orchestration.resources import TepatSettings, dbt_environment
 
 DEFAULT_CRON = "0 2 * * *"
 DEFAULT_TIMEZONE = "Asia/Makassar"
@@ -21,9 +21,9 @@ DEFAULT_TIMEZONE = "Asia/Makassar"
 
 def prepare_dbt(paths: Paths) -> None:
     """Write the dbt manifest (`dbt parse`) that the dbt assets are built from."""
-    os.environ.setdefault("TEPAT_WAREHOUSE", str(paths.warehouse))
     dbt = DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable())
-    dbt.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+    with dbt_environment(paths.warehouse):
+        dbt.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
 
 
 def build_definitions(

@@ -38,10 +38,6 @@ class TepatSettings(dg.ConfigurableResource):
             expectations_dir=str(paths.expectations_dir),
         )
 
-    def dbt_env(self) -> dict[str, str]:
-        """Environment dbt needs: profiles.yml reads the warehouse path from it."""
-        return {"TEPAT_WAREHOUSE": self.warehouse}
-
     def dbt_vars(self) -> dict[str, object]:
         """Run knobs passed to dbt: the quarantine thresholds of expectations/."""
         return {"quarantine_thresholds": load_thresholds(Path(self.expectations_dir))}
@@ -74,6 +70,23 @@ def dbt_build_args(settings: TepatSettings) -> list[str]:
     if variables:
         args += ["--vars", json.dumps(variables, sort_keys=True)]
     return args
+
+
+@contextmanager
+def dbt_environment(warehouse: str | Path) -> Iterator[None]:
+    """TEPAT_WAREHOUSE for a dbt subprocess (profiles.yml reads it), restored afterwards so
+    it never leaks into the rest of the process (Paths.from_env would pick it up)."""
+    import os
+
+    previous = os.environ.get("TEPAT_WAREHOUSE")
+    os.environ["TEPAT_WAREHOUSE"] = str(warehouse)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("TEPAT_WAREHOUSE", None)
+        else:
+            os.environ["TEPAT_WAREHOUSE"] = previous
 
 
 @contextmanager

@@ -1,6 +1,5 @@
 """dbt models as Dagster assets, grouped by their dbt folder (staging, intermediate, marts)."""
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +15,12 @@ from orchestration.project import dbt_project
 from orchestration.quality.gate import failures_in_run
 from orchestration.quality.history import dbt_results_frame, record
 from orchestration.quality.report import dbt_failure_report
-from orchestration.resources import DUCKDB_WRITER_POOL, TepatSettings, dbt_build_args
+from orchestration.resources import (
+    DUCKDB_WRITER_POOL,
+    TepatSettings,
+    dbt_build_args,
+    dbt_environment,
+)
 
 
 class TepatDbtTranslator(DagsterDbtTranslator):
@@ -50,9 +54,9 @@ def tepat_dbt_models(
         raise dg.Failure(description="Not building the warehouse: " + "; ".join(upstream) + ".")
     # dbt runs as a subprocess that inherits this environment; profiles.yml reads the
     # warehouse path from it, so staging and raw assets always share one file.
-    os.environ.update(settings.dbt_env())
-    invocation = dbt.cli(dbt_build_args(settings), context=context, raise_on_error=False)
-    yield from invocation.stream()
+    with dbt_environment(settings.warehouse):
+        invocation = dbt.cli(dbt_build_args(settings), context=context, raise_on_error=False)
+        yield from invocation.stream()
     run_results = invocation.get_artifact("run_results.json")
     record(settings.warehouse, dbt_results_frame(run_results, context.run_id))
     if not invocation.is_successful():

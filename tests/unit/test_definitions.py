@@ -127,7 +127,17 @@ def test_dbt_build_args():
             "min_bad_rows": 5,
         }
     }
-    assert settings.dbt_env() == {"TEPAT_WAREHOUSE": "/srv/tepat/warehouse.duckdb"}
+
+
+def test_dbt_environment_is_restored(monkeypatch):
+    import os
+
+    from orchestration.resources import dbt_environment
+
+    monkeypatch.delenv("TEPAT_WAREHOUSE", raising=False)
+    with dbt_environment("/srv/tepat/warehouse.duckdb"):
+        assert os.environ["TEPAT_WAREHOUSE"] == "/srv/tepat/warehouse.duckdb"
+    assert "TEPAT_WAREHOUSE" not in os.environ
 
 
 def test_sensor_requests_a_run_only_when_files_change(tmp_path, monkeypatch):
