@@ -1,0 +1,977 @@
+"""Agency (OPD) roster files as they really arrive: xlsx with title blocks and footers, CSV in
+any of the usual encodings and separators (DESIGN §2, §2.3).
+
+`read_agency_table` turns one file into text columns with canonical names, keeping every value
+as the person sees it, plus where each row came from:
+
+- `_row_number` — the row a person sees in Excel (the header's real position counts: with the
+  header on row 4 the first data row is 5), or for CSV the line on which the record starts
+  (a quoted field may span lines);
+- `_sheet` — the sheet name (null for CSV);
+- `_nik_asal` — how the NIK arrived: `teks`, `angka` (a numeric cell: Excel keeps only 15
+  significant digits, so the 16th is lost), `notasi_ilmiah` (text such as `5.37101E+15`), or
+  null when the NIK cell is empty.
+
+What is NOT data and is dropped (always with a warning that gives the rows):
+- everything above the header row (title block). The header is the first row, within the
+  first `HEADER_SEARCH_ROWS` rows, with a NIK-like cell (`NIK`, `N I K`, `No. NIK`,
+  `Nomor Induk Kependudukan`, …);
+- empty rows; a column-numbering row (1, 2, 3 … or (1), (2) …) directly under the header;
+  a repeated header row;
+- footer rows: a row whose NIK cell holds no NIK (no digit) AND that looks like a total or a
+  signature block (`JUMLAH`, `Total`, `Kupang, 12 Maret 2025`, `Mengetahui`,
+  `Kepala Dinas …`, `NIP. …`, ranks such as `Pembina`), plus the rows without a NIK that
+  directly follow such a row (the signer's name) until a row with a NIK appears again.
+  A row without a NIK that does not look like a footer (e.g. it has a name) is data and kept,
+  so the quarantine can report it.
+
+Cells are rendered as text: numbers as plain digits when integral (`750000`, a NIK cell
+`5371011505800000`), otherwise with a dot decimal (`1500.5`, up to 15 significant digits as
+Excel shows them); date cells as ISO `YYYY-MM-DD` (`YYYY-MM-DDTHH:MM:SS` when they carry a time);
+booleans as `TRUE`/`FALSE`; text cells exactly as typed (an empty text cell is null). A cell
+that is merged vertically (one column, several rows) shows its value on each of those rows,
+as the person sees it; horizontal merges keep the value in their first cell only.
+
+The warehouse cleans values later, in SQL; `normalise_amount`, `normalise_date`,
+`match_kelurahan` and `recover_numeric_nik` are the pure helpers it calls for that.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+import warnings as _warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pyarrow as pa
+
+from orchestration.ingest.loader import RawFileError, canonical_header, header_key
+
+#: The header row is looked for within this many rows (xlsx) or records (CSV).
+HEADER_SEARCH_ROWS = 20
+
+NIK_ASAL_TEKS = "teks"
+NIK_ASAL_ANGKA = "angka"
+NIK_ASAL_NOTASI_ILMIAH = "notasi_ilmiah"
+
+# Header keys (loader.header_key) that mean "the NIK column".
+NIK_HEADER_KEYS = frozenset(
+    {
+        "nik",
+        "nonik",
+        "nomornik",
+        "nikpenerima",
+        "niknomorindukkependudukan",
+        "nomorindukkependudukan",
+        "noindukkependudukan",
+        "nikktp",
+        "noktp",
+        "nomorktp",
+    }
+)
+
+# More header variants than loader.canonical_header knows, keyed by header_key. A header equal
+# to one of the caller's known columns always wins over this map.
+_EXTRA_VARIANTS = {
+    **{key: "nik" for key in NIK_HEADER_KEYS},
+    "nokk": "no_kk",
+    "nomorkk": "no_kk",
+    "nokartukeluarga": "no_kk",
+    "nomorkartukeluarga": "no_kk",
+    "kk": "no_kk",
+    "nama": "nama",
+    "namapenerima": "nama",
+    "namalengkap": "nama",
+    "namapenerimamanfaat": "nama",
+    "namakpm": "nama",
+    "namabeneficiary": "nama",
+    "nilaibantuan": "nilai_bantuan",
+    "nilaibantuanrp": "nilai_bantuan",
+    "nominal": "nilai_bantuan",
+    "nominalrp": "nilai_bantuan",
+    "nominalbantuan": "nilai_bantuan",
+    "nominalbantuanrp": "nilai_bantuan",
+    "jumlahbantuan": "nilai_bantuan",
+    "jumlahbantuanrp": "nilai_bantuan",
+    "besaranbantuan": "nilai_bantuan",
+    "besaranbantuanrp": "nilai_bantuan",
+    "kelurahan": "kelurahan",
+    "desa": "kelurahan",
+    "desakelurahan": "kelurahan",
+    "kelurahandesa": "kelurahan",
+    "keldesa": "kelurahan",
+    "desakel": "kelurahan",
+    "namadesa": "kelurahan",
+    "namakelurahan": "kelurahan",
+    "namadesakelurahan": "kelurahan",
+    "kodewilayah": "kode_wilayah",
+    "kodedesa": "kode_wilayah",
+    "kodekelurahan": "kode_wilayah",
+    "kodedesakelurahan": "kode_wilayah",
+    "kodekemendagri": "kode_wilayah",
+    "tahap": "tahap",
+    "tahapan": "tahap",
+    "tahappenyaluran": "tahap",
+}
+
+_MONTHS = {
+    "januari": 1, "jan": 1, "january": 1,
+    "februari": 2, "feb": 2, "pebruari": 2, "peb": 2, "february": 2,
+    "maret": 3, "mar": 3, "march": 3,
+    "april": 4, "apr": 4,
+    "mei": 5, "may": 5,
+    "juni": 6, "jun": 6, "june": 6,
+    "juli": 7, "jul": 7, "july": 7,
+    "agustus": 8, "agu": 8, "agt": 8, "ags": 8, "aug": 8, "august": 8,
+    "september": 9, "sep": 9, "sept": 9,
+    "oktober": 10, "okt": 10, "oct": 10, "october": 10,
+    "november": 11, "nov": 11, "nop": 11, "nopember": 11,
+    "desember": 12, "des": 12, "dec": 12, "december": 12,
+}  # fmt: skip
+_MONTH_WORDS = "|".join(sorted(_MONTHS, key=len, reverse=True))
+
+# A cell that marks a totals row or a signature block (matched on the stripped, casefolded text).
+_FOOTER_PATTERNS = [
+    re.compile(r"^(sub\s*|grand\s*)?(jumlah|total)\b"),
+    re.compile(
+        r"^(mengetahui|menyetujui|disetujui|diperiksa|dibuat|yang\s+membuat|tertanda|ttd)\b"
+    ),
+    re.compile(
+        r"^(plt|plh|pj|a\.?\s*n)\.?\s+|^kepala\s+(dinas|badan|bidang|kantor|bagian|seksi|sub|uptd?)"
+    ),
+    re.compile(r"^(sekretaris|bendahara|pejabat\s+pembuat|kasubag|kabid)\b"),
+    re.compile(r"^nip\b"),
+    re.compile(r"^(pembina|penata|pengatur|juru)(\s+(utama|muda|tingkat|tk)\b.*)?$"),
+    re.compile(r"^(catatan|keterangan)\s*:"),
+    re.compile(rf"^[a-z][a-z .'\-]*,\s*(\d{{1,2}}\s+)?({_MONTH_WORDS})\s+\d{{4}}$"),
+]
+
+_SCIENTIFIC = re.compile(r"^\s*'?\s*[+-]?\d+(?:[.,]\d+)?\s*[eE]\s*[+-]?\s*\d+\s*$")
+_NUMBERING_CELL = re.compile(r"^\(?(\d{1,3})\)?$")
+
+
+@dataclass
+class AgencyTable:
+    """One agency file, read. `rows` holds `columns` (text) + `_row_number`, `_sheet`,
+    `_nik_asal`; `headers` maps each canonical column to the header as first written."""
+
+    columns: list[str]
+    rows: pa.Table
+    warnings: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _key(name: str) -> str:
+    """loader.header_key, also ignoring `*` and `:` (`NIK*` marks a required column)."""
+    return re.sub(r"[*:]", "", header_key(name))
+
+
+def agency_header(name: str, known_columns: tuple[str, ...]) -> str:
+    """`canonical_header` with the agency variants above (`No. NIK`, `Desa/Kelurahan`, …)."""
+    key = _key(name)
+    for column in known_columns:
+        if header_key(column) == key:
+            return column
+    if key in _EXTRA_VARIANTS:
+        return _EXTRA_VARIANTS[key]
+    return canonical_header(re.sub(r"[*:]", "", str(name)), known_columns)
+
+
+def is_nik_header(value: object) -> bool:
+    return isinstance(value, str) and _key(value) in NIK_HEADER_KEYS
+
+
+def nik_asal(value: object) -> str | None:
+    """How a NIK cell arrived: `angka`, `notasi_ilmiah`, `teks`, or None when empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return NIK_ASAL_ANGKA
+    if isinstance(value, str) and _SCIENTIFIC.match(value):
+        return NIK_ASAL_NOTASI_ILMIAH
+    return NIK_ASAL_TEKS
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+
+def read_agency_table(path: Path, known_columns: tuple[str, ...]) -> AgencyTable:
+    """Read an agency roster (.xlsx/.xlsm or .csv/.txt) — see the module docstring.
+
+    Raises RawFileError when the file cannot be read, when no sheet has a NIK header, or when
+    two headers of one sheet mean the same column.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        blocks, file_warnings = _read_xlsx(path)
+    elif suffix in (".csv", ".txt"):
+        blocks, file_warnings = _read_csv(path)
+    else:
+        raise RawFileError(f"{path.name}: unsupported file type '{suffix}' (use .xlsx or .csv)")
+
+    parsed: list[_Parsed] = []
+    warnings = list(file_warnings)
+    for block in blocks:
+        result = _parse_block(block, known_columns, warnings)
+        if result is not None:
+            parsed.append(result)
+    if not parsed:
+        where = "sheet" if suffix in (".xlsx", ".xlsm") else "line"
+        raise RawFileError(
+            f"{path.name}: no NIK column found (looked for a header such as 'NIK' or 'No. NIK' "
+            f"in the first {HEADER_SEARCH_ROWS} rows of every {where})"
+        )
+    return _combine(parsed, warnings)
+
+
+@dataclass
+class _Parsed:
+    sheet: str | None
+    columns: list[str]
+    headers: list[str]
+    rows: list[tuple[int, list[str | None], str | None]]  # row number, cells, _nik_asal
+
+
+Record = tuple[int, list[object]]
+
+
+@dataclass
+class _Block:
+    """One sheet (or a CSV): every row from row 1 with its number, and merged ranges as
+    (first row, first column index, last row, last column index); rows 1-based, columns 0-based.
+    """
+
+    sheet: str | None
+    records: list[Record]
+    merges: list[tuple[int, int, int, int]]
+
+
+def _label(sheet: str | None) -> str:
+    return f"sheet '{sheet}'" if sheet is not None else "file"
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _is_footer_text(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    text = " ".join(value.split()).casefold()
+    return any(pattern.search(text) for pattern in _FOOTER_PATTERNS)
+
+
+def _has_nik(value: object) -> bool:
+    if value is None or isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    text = str(value)
+    if text.isdigit():
+        return True
+    return any(ch.isdigit() for ch in text) and not _is_footer_text(text)
+
+
+def _is_numbering_row(cells: list[object]) -> bool:
+    numbers = []
+    for value in cells:
+        if _blank(value):
+            continue
+        if isinstance(value, int) and not isinstance(value, bool):
+            numbers.append(value)
+            continue
+        if isinstance(value, float) and value.is_integer():
+            numbers.append(int(value))
+            continue
+        match = _NUMBERING_CELL.match(str(value).strip())
+        if not match:
+            return False
+        numbers.append(int(match.group(1)))
+    return len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+def _rows_text(rows: list[int]) -> str:
+    shown = ", ".join(str(r) for r in rows[:8])
+    return shown + (f" … ({len(rows)} rows)" if len(rows) > 8 else "")
+
+
+def _parse_block(
+    block: _Block, known_columns: tuple[str, ...], warnings: list[str]
+) -> _Parsed | None:
+    sheet, records = block.sheet, block.records
+    header: list[object] | None = None
+    position = 0
+    seen_any = False
+    for index, (_, cells) in enumerate(records[:HEADER_SEARCH_ROWS]):
+        if any(not _blank(v) for v in cells):
+            seen_any = True
+        if any(is_nik_header(v) for v in cells):
+            header, position = list(cells), index
+            break
+    if header is None:
+        if seen_any:
+            warnings.append(
+                f"{_label(sheet)} skipped: no NIK column in its first {HEADER_SEARCH_ROWS} rows"
+            )
+        return None
+    header_row = records[position][0]
+    header, depth = _merged_header(header, header_row, records, block.merges)
+    body = [list(cells) for _, cells in records[position + 1 + depth :]]
+    numbers = [n for n, _ in records[position + 1 + depth :]]
+    # Vertically merged data cells (one column, several rows) show their value on each row.
+    first_body_row = header_row + depth + 1
+    for top, col, bottom, right in block.merges:
+        if col != right or bottom <= top or top < first_body_row:
+            continue
+        start = top - first_body_row
+        if start >= len(body) or col >= len(body[start]):
+            continue
+        for r in range(start + 1, min(bottom - first_body_row + 1, len(body))):
+            if col < len(body[r]):
+                body[r][col] = body[start][col]
+    iterator = zip(numbers, body, strict=True)
+
+    nik_index = next(i for i, v in enumerate(header) if is_nik_header(v))
+    kept: list[tuple[int, list[object]]] = []
+    footer: list[int] = []
+    numbering: list[int] = []
+    repeated: list[int] = []
+    in_footer = False
+    first_after_header = True
+    for row_number, cells in iterator:
+        if all(_blank(v) for v in cells):
+            continue
+        nik_cell = cells[nik_index] if nik_index < len(cells) else None
+        if first_after_header and _is_numbering_row(cells):
+            numbering.append(row_number)
+            first_after_header = False
+            continue
+        first_after_header = False
+        if isinstance(nik_cell, str) and not nik_cell.isdigit() and is_nik_header(nik_cell):
+            repeated.append(row_number)
+            continue
+        if not _has_nik(nik_cell) and (in_footer or any(_is_footer_text(v) for v in cells)):
+            footer.append(row_number)
+            in_footer = True
+            continue
+        in_footer = False
+        kept.append((row_number, cells))
+
+    label = _label(sheet)
+    if numbering:
+        warnings.append(f"{label}: row {numbering[0]} numbers the columns (1, 2, 3 …); skipped")
+    if repeated:
+        warnings.append(f"{label}: repeated header row(s) skipped: {_rows_text(repeated)}")
+    if footer:
+        warnings.append(
+            f"{label}: {len(footer)} totals/signature row(s) without a NIK dropped: "
+            f"{_rows_text(footer)}"
+        )
+
+    # Columns: the header's, plus unnamed columns that hold data in kept rows.
+    width = max([len(header), *(len(c) for _, c in kept)])
+    names: list[str] = []
+    headers: list[str] = []
+    used: list[int] = []
+    seen: dict[str, str] = {}
+    for i in range(width):
+        raw = header[i] if i < len(header) else None
+        text = _cell_text(raw)
+        if text is None or not text.strip():
+            if not any(i < len(c) and not _blank(c[i]) for _, c in kept):
+                continue
+            name = f"kolom_{_column_letter(i) if sheet is not None else i + 1}"
+            text = ""
+            warnings.append(f"{label}: column {name[6:]} has data but no header; kept as '{name}'")
+        else:
+            name = agency_header(text, known_columns)
+        if name in seen:
+            raise RawFileError(
+                f"{label}: columns '{seen[name]}' and '{text}' both mean '{name}'; keep one of them"
+            )
+        seen[name] = text
+        names.append(name)
+        headers.append(text.strip())
+        used.append(i)
+
+    rows = []
+    for row_number, cells in kept:
+        values = [_cell_text(cells[i]) if i < len(cells) else None for i in used]
+        nik_cell = cells[nik_index] if nik_index < len(cells) else None
+        rows.append((row_number, values, nik_asal(nik_cell)))
+    if not rows:
+        warnings.append(f"{label}: header on row {header_row} but no data rows")
+    return _Parsed(sheet=sheet, columns=names, headers=headers, rows=rows)
+
+
+def _merged_header(
+    header: list[object], header_row: int, records: list[Record], merges
+) -> tuple[list[object], int]:
+    """A header that spans several rows (cells merged down from the header row, with
+    sub-headers under a group such as `Alamat` → `RT`, `RW`): one name per column
+    (`Alamat RT`), and how many extra rows the header takes."""
+    bottom = max(
+        (last for top, _, last, _ in merges if top == header_row and last > header_row),
+        default=header_row,
+    )
+    depth = bottom - header_row
+    if depth == 0:
+        return header, 0
+    names = [_cell_text(v) for v in header]
+    for top, col, _, right in merges:  # a group label spans its columns
+        if top == header_row and right > col:
+            for c in range(col + 1, right + 1):
+                if c < len(names):
+                    names[c] = names[col]
+    by_number = dict(records)
+    for row in range(header_row + 1, bottom + 1):
+        cells = by_number.get(row, [])
+        for c, value in enumerate(cells):
+            text = _cell_text(value)
+            if text is None or not text.strip():
+                continue
+            if c >= len(names):
+                names.extend([None] * (c + 1 - len(names)))
+            if names[c] is None:
+                names[c] = text
+            elif not is_nik_header(names[c]):
+                names[c] = f"{names[c]} {text}"
+    return list(names), depth
+
+
+def _combine(parsed: list[_Parsed], warnings: list[str]) -> AgencyTable:
+    columns: list[str] = []
+    headers: dict[str, str] = {}
+    for part in parsed:
+        for name, text in zip(part.columns, part.headers, strict=True):
+            if name not in headers:
+                columns.append(name)
+                headers[name] = text
+    if len(parsed) > 1:
+        for part in parsed:
+            missing = [c for c in columns if c not in part.columns]
+            if missing:
+                warnings.append(
+                    f"{_label(part.sheet)} has no column(s) {', '.join(missing)}; "
+                    "its rows leave them empty"
+                )
+    data: dict[str, list] = {name: [] for name in columns}
+    row_numbers: list[int] = []
+    sheets: list[str | None] = []
+    origins: list[str | None] = []
+    for part in parsed:
+        position = {name: i for i, name in enumerate(part.columns)}
+        for row_number, values, origin in part.rows:
+            for name in columns:
+                i = position.get(name)
+                data[name].append(values[i] if i is not None else None)
+            row_numbers.append(row_number)
+            sheets.append(part.sheet)
+            origins.append(origin)
+    arrays = {name: pa.array(values, pa.string()) for name, values in data.items()}
+    arrays["_row_number"] = pa.array(row_numbers, pa.int64())
+    arrays["_sheet"] = pa.array(sheets, pa.string())
+    arrays["_nik_asal"] = pa.array(origins, pa.string())
+    return AgencyTable(columns=columns, rows=pa.table(arrays), warnings=warnings, headers=headers)
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _cell_text(value: object) -> str | None:
+    """A cell as the text the person sees (see the module docstring for numbers and dates)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value != "" else None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        text = format(value, ".15g")
+        return repr(value) if "e" in text else text
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+# --------------------------------------------------------------------------------------------
+# XLSX
+# --------------------------------------------------------------------------------------------
+
+
+def _read_xlsx(path: Path) -> tuple[list[_Block], list[str]]:
+    import zipfile
+
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = openpyxl.load_workbook(path, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
+        raise RawFileError(
+            f"{path.name}: cannot be read as .xlsx ({type(error).__name__}); if it is an old "
+            ".xls or an HTML page, open it in Excel and save it as .xlsx"
+        ) from None
+    warnings: list[str] = []
+    blocks: list[_Block] = []
+    try:
+        for sheet in workbook.worksheets:
+            if sheet.sheet_state != "visible":
+                warnings.append(f"sheet '{sheet.title}' is hidden; it is read like the others")
+            grid = [list(row) for row in sheet.iter_rows(min_row=1, min_col=1, values_only=True)]
+            merges = [
+                (m.min_row, m.min_col - 1, m.max_row, m.max_col - 1)
+                for m in sheet.merged_cells.ranges
+            ]
+            hidden = [r for r, dim in sheet.row_dimensions.items() if dim.hidden and r <= len(grid)]
+            if hidden:
+                warnings.append(
+                    f"sheet '{sheet.title}': hidden row(s) {_rows_text(sorted(hidden))} are read"
+                )
+            blocks.append(_Block(sheet.title, [(i + 1, row) for i, row in enumerate(grid)], merges))
+    finally:
+        workbook.close()
+    return blocks, warnings
+
+
+# --------------------------------------------------------------------------------------------
+# CSV
+# --------------------------------------------------------------------------------------------
+
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Bytes → (text, encoding). UTF-8 (BOM or not) strictly, UTF-16 with a BOM, else
+    Windows-1252, else charset-normalizer's best guess. A BOM after leading spaces is removed."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), "utf-16"
+    stripped = data.lstrip(b" \t\r\n")
+    if stripped.startswith(codecs.BOM_UTF8):
+        at = len(data) - len(stripped)
+        data = data[:at] + stripped[len(codecs.BOM_UTF8) :]
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise RawFileError("the file is not text in a known encoding (UTF-8, Windows-1252)")
+    return str(best), best.encoding
+
+
+def _csv_records(text: str, delimiter: str) -> Iterator[Record]:
+    """Records with the line on which each starts (blank lines are empty records)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    line = 0
+    while True:
+        start = line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise RawFileError(f"line {start}: {error}") from None
+        line = reader.line_num
+        yield start, [c if c != "" else None for c in cells]
+
+
+def _sniff_delimiter(text: str) -> str:
+    best, best_score = ",", (False, 0, 0)
+    for delimiter in _DELIMITERS:
+        records = []
+        try:
+            for record in _csv_records(text, delimiter):
+                records.append(record[1])
+                if len(records) >= HEADER_SEARCH_ROWS + 10:
+                    break
+        except RawFileError:
+            continue
+        for i, cells in enumerate(records[:HEADER_SEARCH_ROWS]):
+            if any(is_nik_header(c) for c in cells):
+                after = [r for r in records[i + 1 :] if r]
+                consistent = sum(1 for r in after if len(r) == len(cells))
+                score = (True, len(cells), consistent)
+                break
+        else:
+            score = (False, max((len(r) for r in records), default=0), 0)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _read_csv(path: Path) -> tuple[list[_Block], list[str]]:
+    try:
+        text, encoding = decode_text(path.read_bytes())
+    except RawFileError as error:
+        raise RawFileError(f"{path.name}: {error}") from None
+    warnings = []
+    if encoding != "utf-8":
+        warnings.append(f"file read as {encoding} (it is not UTF-8)")
+    delimiter = _sniff_delimiter(text)
+    try:
+        records = list(_csv_records(text, delimiter))
+    except RawFileError as error:
+        raise RawFileError(f"{path.name}: {error}") from None
+    return [_Block(None, records, [])], warnings
+
+
+# --------------------------------------------------------------------------------------------
+# Amounts and dates
+# --------------------------------------------------------------------------------------------
+
+_CURRENCY = re.compile(r"^(rp\.?|idr)\s*", re.IGNORECASE)
+_SPACE_GROUPS = re.compile(r"^\d{1,3}( \d{3})+([.,]\d+)?$")
+
+
+def _read_number(text: str, decimal: str) -> tuple[str, str] | None:
+    """Strict reading with `decimal` as the decimal mark and the other of `.`/`,` as the
+    thousands separator (groups of three after a first group of 1–3 digits)."""
+    thousands = "." if decimal == "," else ","
+    grouped = rf"\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+"
+    match = re.fullmatch(rf"({grouped}|\d+)(?:{re.escape(decimal)}(\d+))?", text)
+    if not match:
+        return None
+    whole = str(int(match.group(1).replace(thousands, "")))
+    fraction = match.group(2) or ""
+    return whole, fraction
+
+
+def _amount(text: str | None, decimal: str) -> tuple[str | None, str | None]:
+    if decimal not in (",", "."):
+        raise ValueError("decimal must be ',' or '.'")
+    if text is None:
+        return None, None
+    value = str(text).replace("\u00a0", " ").strip()
+    value = _CURRENCY.sub("", value).strip()
+    for suffix in (",-", ".-", ",--", "-"):
+        if value.endswith(suffix) and len(value) > len(suffix):
+            value = value[: -len(suffix)].rstrip()
+            break
+    if not value:
+        return None, None
+    sign = ""
+    if value[0] in "+-":
+        sign, value = ("-" if value[0] == "-" else ""), value[1:].strip()
+    if _SPACE_GROUPS.match(value):
+        value = value.replace(" ", "")
+    readings = {}
+    for mark in (",", "."):
+        reading = _read_number(value, mark)
+        if reading is not None:
+            readings[mark] = reading
+    distinct = {(w, f.rstrip("0")) for w, f in readings.values()}
+    if not readings:
+        return None, f"'{text}' is not an amount"
+    if len(distinct) == 1:
+        whole, fraction = next(iter(readings.values()))
+    else:
+        # Both conventions read it, differently: a single separator followed by exactly three
+        # digits (`750.000`, `750,000`). As the thousands separator of the convention it is
+        # grouping; as its decimal mark, three decimals of a Rupiah are not meant — ambiguous.
+        separator = "," if "," in value else "."
+        if separator == decimal:
+            return None, (
+                f"'{text}' is ambiguous: '{separator}' followed by three digits could be a "
+                "thousands separator or a decimal mark"
+            )
+        whole, fraction = readings[decimal]
+    fraction = "" if set(fraction) <= {"0"} else fraction
+    number = whole + (f".{fraction}" if fraction else "")
+    return (sign + number if number != "0" else "0"), None
+
+
+def normalise_amount(text: str | None, decimal: str = ",") -> str | None:
+    """An amount as plain text: digits, optionally `-` and a `.` decimal; None when unreadable
+    or ambiguous (`amount_problem` says why).
+
+    Rules (`decimal` is the column's decimal mark; DESIGN §2 says `,`, dots for thousands):
+    - `Rp`, `IDR`, spaces, a trailing `,-` and thousands separators in groups of three go:
+      `Rp 1.500.000,-` → `1500000`; `1 500 000` → `1500000`; leading zeros go, `-` stays.
+    - A value that only one convention reads is read that way: `1.500.000` → `1500000`,
+      `1.500.000,50` → `1500000.50`, `8,61` → `8.61`, `1,500,000` → `1500000`,
+      `1,500,000.50` → `1500000.50`, `750000.5` → `750000.5` (decimals kept as written;
+      all-zero decimals dropped: `1.500.000,00` → `1500000`).
+    - A single separator followed by exactly three digits is read by the column's convention
+      when it is its thousands separator (`750.000` → `750000` with decimal `,`), and is
+      AMBIGUOUS when it is its decimal mark: `750,000` and `1,500` → None with decimal `,`
+      (thousands or three decimals? nobody writes Rupiah with three decimals, but the
+      convention says `,` is decimal); with decimal `.` the same holds for `750.000`.
+    - Anything else (letters, malformed groups such as `1.50.000`, both marks out of order)
+      → None.
+    Numeric xlsx cells arrive as `750000` / `1500.5` and read correctly with the default.
+    """
+    return _amount(text, decimal)[0]
+
+
+def amount_problem(text: str | None, decimal: str = ",") -> str | None:
+    """Why `normalise_amount` returns None for a non-empty value (None when it reads it)."""
+    return _amount(text, decimal)[1]
+
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_DMY = re.compile(r"^(\d{1,2})([/\-.])(\d{1,2})\2(\d{2}|\d{4})$")
+_YMD = re.compile(
+    r"^(\d{4})([/\-.])(\d{1,2})\2(\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
+_NAMED = re.compile(rf"^(\d{{1,2}})[\s\-/.]+({_MONTH_WORDS})\.?[\s\-/.]+(\d{{2}}|\d{{4}})$")
+_SERIAL = re.compile(r"^(\d{5})(?:\.\d+)?$")
+
+
+def _date(text: str | None) -> tuple[str | None, str | None]:
+    if text is None or not str(text).strip():
+        return None, None
+    value = " ".join(str(text).split()).casefold()
+    parts: tuple[int, int, int] | None = None
+    if match := _YMD.match(value):
+        parts = (int(match.group(1)), int(match.group(3)), int(match.group(4)))
+    elif match := _DMY.match(value):
+        if len(match.group(4)) == 2:
+            return None, f"'{text}' has a two-digit year (19xx or 20xx?)"
+        parts = (int(match.group(4)), int(match.group(3)), int(match.group(1)))
+    elif match := _NAMED.match(value):
+        if len(match.group(3)) == 2:
+            return None, f"'{text}' has a two-digit year (19xx or 20xx?)"
+        parts = (int(match.group(3)), _MONTHS[match.group(2)], int(match.group(1)))
+    elif match := _SERIAL.match(value):
+        return (_EXCEL_EPOCH + dt.timedelta(days=int(match.group(1)))).isoformat(), None
+    else:
+        return None, f"'{text}' is not a date (expected dd/mm/yyyy, yyyy-mm-dd or an Excel serial)"
+    try:
+        return dt.date(*parts).isoformat(), None
+    except ValueError:
+        return None, f"'{text}' is not a real date (read as day/month/year)"
+
+
+def normalise_date(text: str | None) -> str | None:
+    """A date as ISO `YYYY-MM-DD`; None when unreadable or ambiguous (`date_problem` says why).
+
+    Rules:
+    - `yyyy-mm-dd` / `yyyy/mm/dd` (a time after it is ignored) → that date.
+    - `dd/mm/yyyy`, `dd-mm-yyyy`, `dd.mm.yyyy` → day first, always (the Indonesian order;
+      `03/12/2025` is 3 December). A day-first reading that is impossible (`12/31/2025`) is
+      None, not silently re-read month-first.
+    - `12 Maret 2025`, `12-Mar-2025`, `12 Agustus 2025` (Indonesian or English month names).
+    - An Excel serial day number of five digits (`45728` → `2025-03-12`; a time fraction is
+      ignored). Shorter numbers are None: `2025` is a year, not 1905-07-17.
+    - Two-digit years (`12/03/25`) are ambiguous (19xx or 20xx) → None.
+    """
+    return _date(text)[0]
+
+
+def date_problem(text: str | None) -> str | None:
+    """Why `normalise_date` returns None for a non-empty value (None when it reads it)."""
+    return _date(text)[1]
+
+
+# --------------------------------------------------------------------------------------------
+# Kelurahan names → Kemendagri codes
+# --------------------------------------------------------------------------------------------
+
+_NUMERALS = {
+    **{w: str(i) for i, w in enumerate(
+        ["satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan",
+         "sepuluh"], start=1)},
+    **{r: str(i) for i, r in enumerate(
+        ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"], start=1)},
+}  # fmt: skip
+_PREFIXES = (
+    ("kelurahan", "desa"), ("desa", "kelurahan"), ("kel", "desa"), ("desa", "kel"),
+    ("kel", "ds"), ("ds", "kel"), ("kelurahan",), ("kel",), ("desa",), ("ds",),
+)  # fmt: skip
+_KECAMATAN_PREFIXES = (("kecamatan",), ("kec",))
+
+
+def _tokens(name: str) -> list[str]:
+    text = unicodedata.normalize("NFKD", str(name))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = re.sub(r"['’‘`]", "", text)
+    return re.sub(r"[^0-9a-z]+", " ", text).split()
+
+
+def _strip_prefix(tokens: list[str], prefixes) -> list[str]:
+    for prefix in prefixes:
+        if tuple(tokens[: len(prefix)]) == prefix and len(tokens) > len(prefix):
+            return tokens[len(prefix) :]
+    return tokens
+
+
+def place_key(name: str) -> str:
+    """`Kel. Naikoten I` and `NAIKOTEN SATU` → `naikoten1`: case, accents, punctuation,
+    spaces and number words/roman numerals do not matter."""
+    return "".join(_NUMERALS.get(token, token) for token in _tokens(name))
+
+
+def _place_keys(name: str, prefixes=_PREFIXES) -> list[str]:
+    tokens = _tokens(name)
+    keys = ["".join(_NUMERALS.get(t, t) for t in tokens)]
+    stripped = _strip_prefix(tokens, prefixes)
+    if stripped != tokens:
+        keys.append("".join(_NUMERALS.get(t, t) for t in stripped))
+    return keys
+
+
+@lru_cache(maxsize=64)
+def _desa_index(kode_kabkota: str) -> dict[str, list[tuple[str, str, str]]]:
+    """normalised name → [(10-digit code, name, kecamatan name)] within one kabupaten/kota."""
+    from orchestration.ingest.wilayah import regions_table
+
+    table = regions_table()
+    kecamatan = {}
+    index: dict[str, list[tuple[str, str, str]]] = {}
+    rows = zip(
+        table.column("kode_wilayah").to_pylist(),
+        table.column("nama_wilayah").to_pylist(),
+        table.column("tingkat_wilayah").to_pylist(),
+        strict=True,
+    )
+    desa = []
+    for code, name, level in rows:
+        if not code.startswith(kode_kabkota):
+            continue
+        if level == "kecamatan":
+            kecamatan[code] = name
+        elif level == "desa":
+            desa.append((code, name))
+    for code, name in desa:
+        index.setdefault(place_key(name), []).append((code, name, kecamatan.get(code[:6], "")))
+    return index
+
+
+def match_kelurahan(
+    names: list[str],
+    kode_kabkota: str,
+    warnings: list[str] | None = None,
+) -> dict[str, str | None]:
+    """Desa/kelurahan names → 10-digit Kemendagri codes within one kabupaten/kota.
+
+    Case, accents, spaces, punctuation, a prefix (`Kel.`, `Kelurahan`, `Desa`, `Ds.`,
+    `Desa/Kel.`) and number words vs roman numerals (`Naikoten I` = `Naikoten Satu`) do not
+    matter; nothing fuzzier is tried. A name can carry its kecamatan to tell twins apart:
+    `Oesao (Kupang Timur)` or `Oesao, Kec. Kupang Timur`. A name found nowhere, or in more
+    than one place (the same name in two kecamatan), maps to None and adds a warning (to
+    `warnings` when given, and as a Python UserWarning) — one place is never picked silently.
+    """
+    kabkota = "".join(ch for ch in str(kode_kabkota) if ch.isdigit())
+    if len(kabkota) != 4:
+        raise ValueError(f"kode_kabkota must have 4 digits, not '{kode_kabkota}'")
+    index = _desa_index(kabkota)
+    result: dict[str, str | None] = {}
+    problems: list[str] = []
+    for name in names:
+        if name in result:
+            continue
+        if name is None or not str(name).strip():
+            result[name] = None
+            continue
+        found = _lookup(str(name), index)
+        if len(found) == 1:
+            result[name] = found[0][0]
+            continue
+        result[name] = None
+        if found:
+            places = ", ".join(f"{code} ({kec})" for code, _, kec in found)
+            problems.append(
+                f"kelurahan '{name}' matches {len(found)} places in {kabkota}: {places}; "
+                "write the code or add the kecamatan, e.g. 'Name (Kecamatan)'"
+            )
+        else:
+            problems.append(f"kelurahan '{name}' not found in kabupaten/kota {kabkota}")
+    for problem in problems:
+        if warnings is not None:
+            warnings.append(problem)
+        _warnings.warn(problem, UserWarning, stacklevel=2)
+    return result
+
+
+def _lookup(name: str, index) -> list[tuple[str, str, str]]:
+    for key in _place_keys(name):
+        if key in index:
+            return index[key]
+    # "Oesao (Kupang Timur)" / "Oesao, Kec. Kupang Timur": a kecamatan after the name.
+    split = re.match(r"^\s*(.+?)\s*(?:\((.+)\)|,(.+))\s*$", name)
+    if split:
+        place, kecamatan = split.group(1), split.group(2) or split.group(3)
+        kec_keys = set(_place_keys(kecamatan, _KECAMATAN_PREFIXES))
+        for key in _place_keys(place):
+            hits = [hit for hit in index.get(key, []) if place_key(hit[2]) in kec_keys]
+            if hits:
+                return hits
+    return []
+
+
+# --------------------------------------------------------------------------------------------
+# NIK recovery
+# --------------------------------------------------------------------------------------------
+
+
+def normalise_name(name: str | None) -> str:
+    """`Yohanes  Ch. LAY` → `YOHANES CH LAY`: case, accents, punctuation and spacing go."""
+    if name is None:
+        return ""
+    text = unicodedata.normalize("NFKD", str(name))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"['’‘`]", "", text)
+    return " ".join(re.sub(r"[^0-9A-Za-z]+", " ", text).upper().split())
+
+
+def recover_numeric_nik(
+    stored_digits: str,
+    name: str | None,
+    no_kk: str | None,
+    candidates: list[tuple[str, str | None, str | None]],
+) -> str | None:
+    """The full NIK behind a NIK that Excel stored as a number, or None.
+
+    `stored_digits` is the text of the number cell (`5371011505800000`); its first 15 digits
+    are what Excel kept. `candidates` are registry persons `(nik, nama, no_kk)`. The NIK is
+    returned only when exactly ONE distinct 16-digit candidate NIK starts with those 15 digits
+    AND that person's name (normalised: case, punctuation, spacing) or `no_kk` (digits) equals
+    the roster's. Two candidates, none, or no confirming name/KK → None.
+    """
+    digits = "".join(ch for ch in str(stored_digits or "") if ch.isdigit())
+    if len(digits) < 15:
+        return None
+    prefix = digits[:15]
+    people: dict[str, list[tuple[str | None, str | None]]] = {}
+    for nik, nama, kk in candidates:
+        nik = str(nik or "").strip()
+        if len(nik) == 16 and nik.isdigit() and nik.startswith(prefix):
+            people.setdefault(nik, []).append((nama, kk))
+    if len(people) != 1:
+        return None
+    nik, records = next(iter(people.items()))
+    roster_name = normalise_name(name)
+    roster_kk = "".join(ch for ch in str(no_kk or "") if ch.isdigit())
+    for nama, kk in records:
+        if roster_name and normalise_name(nama) == roster_name:
+            return nik
+        kk_digits = "".join(ch for ch in str(kk or "") if ch.isdigit())
+        if len(roster_kk) == 16 and kk_digits == roster_kk:
+            return nik
+    return None
