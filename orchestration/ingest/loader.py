@@ -9,7 +9,6 @@ a file that disappeared leaves the current state (its manifest rows keep the his
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -96,58 +95,6 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _xlsx_to_arrow(path: Path) -> tuple[pa.Table, list[str]]:
-    """First sheet of an .xlsx as text columns, plus `_nik_was_number`.
-
-    A NIK typed into Excel becomes a number with 15 significant digits; we keep the digits
-    Excel stored and flag the row, so it can never pass as a genuine NIK downstream.
-    """
-    import openpyxl
-
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise RawFileError(f"{path.name}: the first sheet is empty.")
-        names = [str(h) if h is not None else "" for h in header]
-        columns: list[list[str | None]] = [[] for _ in names]
-        numeric_nik: list[bool] = []
-        nik_index = next((i for i, n in enumerate(names) if header_key(n) == "nik"), None)
-        for row in rows:
-            if row is None or all(v is None for v in row):
-                continue
-            for i in range(len(names)):
-                columns[i].append(_cell_text(row[i] if i < len(row) else None))
-            numeric_nik.append(
-                nik_index is not None
-                and nik_index < len(row)
-                and isinstance(row[nik_index], (int, float))
-            )
-    finally:
-        workbook.close()
-    arrays = {f"__c{i}": pa.array(values, pa.string()) for i, values in enumerate(columns)}
-    arrays["_nik_was_number"] = pa.array(numeric_nik, pa.bool_())
-    return pa.table(arrays), names
-
-
-def _cell_text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
 # How DuckDB reads each text-like format, every column as text and in file order.
 _DUCKDB_READERS = {
     ".csv": "select * from read_csv(?, all_varchar = true, header = true)",
@@ -155,23 +102,81 @@ _DUCKDB_READERS = {
 }
 
 
-def _stage_file(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    """Read one file into temp table `_incoming` with columns __c0, __c1…; return headers."""
+def _stage_duckdb(con: duckdb.DuckDBPyConnection, path: Path, suffix: str) -> list[str]:
+    con.execute(f"create temp table _incoming as {_DUCKDB_READERS[suffix]}", [str(path)])
+    names = [row[0] for row in con.execute("describe _incoming").fetchall()]
+    for i, name in enumerate(names):
+        con.execute(f"alter table _incoming rename column {_quote(name)} to __c{i}")
+    return names
+
+
+def _stage_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table) -> list[str]:
+    """Stage a table a Python reader produced: data columns become text __c0…, columns
+    starting with `_` (row numbers, sheet, how the NIK arrived) keep their names."""
+    names = [n for n in table.column_names if not n.startswith("_")]
+    columns = {f"__c{i}": table.column(name).cast(pa.string()) for i, name in enumerate(names)}
+    columns.update({n: table.column(n) for n in table.column_names if n.startswith("_")})
+    con.register("_incoming_arrow", pa.table(columns))
+    con.execute("create temp table _incoming as select * from _incoming_arrow")
+    con.unregister("_incoming_arrow")
+    return names
+
+
+def _agency_table(path: Path, source: RawSource) -> pa.Table:
+    """A roster as agencies send it (title blocks, sheets, footers, cp1252, `;`)."""
+    from orchestration.ingest.agency_files import (
+        NIK_ASAL_ANGKA,
+        NIK_ASAL_NOTASI_ILMIAH,
+        read_agency_table,
+    )
+
+    read = read_agency_table(path, source.required_columns + source.optional_columns)
+    rows = read.rows
+    origin = rows.column("_nik_asal").to_pylist()
+    damaged = [value in (NIK_ASAL_ANGKA, NIK_ASAL_NOTASI_ILMIAH) for value in origin]
+    return rows.append_column("_nik_was_number", pa.array(damaged, pa.bool_()))
+
+
+def _is_plain_csv(path: Path, source: RawSource) -> bool:
+    """A UTF-8 CSV whose first line is the header (with a NIK column): DuckDB's fast path.
+
+    Anything else (Windows-1252, a title above the header) goes through the agency reader;
+    deciding up front keeps a failed DuckDB read from aborting the load's transaction.
+    """
+    if path.suffix.lower() != ".csv":
+        return False
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    try:
+        first_line = head.decode("utf-8").lstrip("\ufeff").splitlines()[0]
+    except (UnicodeDecodeError, IndexError):
+        return False  # not UTF-8 (a cut multi-byte character at 64 KB is also sent there)
+    known = source.required_columns + source.optional_columns
+    cells = re.split(r"[,;\t|]", first_line)
+    return "nik" in {canonical_header(cell.strip().strip('"'), known) for cell in cells}
+
+
+def _stage_file(con: duckdb.DuckDBPyConnection, path: Path, source: RawSource) -> list[str]:
+    """Read one file into temp table `_incoming` with columns __c0, __c1…; return headers.
+
+    Fast path: DuckDB reads tidy CSV and Parquet itself (registries of millions of rows).
+    BPS downloads go through the BPS reader; agency .xlsx files, and roster CSVs DuckDB
+    cannot read or whose header is not on the first line, through the agency reader.
+    """
     con.execute("drop table if exists _incoming")
     suffix = path.suffix.lower()
     try:
+        if source.table == "bps_indicators":
+            from orchestration.ingest.bps import BpsFileError, read_bps_file
+
+            try:
+                return _stage_arrow(con, read_bps_file(path))
+            except BpsFileError as error:
+                raise RawFileError(str(error).replace(f"{path.name}: ", "", 1)) from None
+        if source.table == "roster_rows" and not _is_plain_csv(path, source):
+            return _stage_arrow(con, _agency_table(path, source))
         if suffix in _DUCKDB_READERS:
-            con.execute(f"create temp table _incoming as {_DUCKDB_READERS[suffix]}", [str(path)])
-            names = [row[0] for row in con.execute("describe _incoming").fetchall()]
-            for i, name in enumerate(names):
-                con.execute(f"alter table _incoming rename column {_quote(name)} to __c{i}")
-            return names
-        if suffix == ".xlsx":
-            table, names = _xlsx_to_arrow(path)
-            con.register("_incoming_arrow", table)
-            con.execute("create temp table _incoming as select * from _incoming_arrow")
-            con.unregister("_incoming_arrow")
-            return names
+            return _stage_duckdb(con, path, suffix)
     except duckdb.Error as error:
         first_line = str(error).strip().splitlines()[0]
         raise RawFileError(f"cannot be read as {suffix[1:].upper()}: {first_line}") from None
@@ -186,7 +191,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path,
     except ValueError as error:
         raise RawFileError(str(error)) from None
 
-    headers = _stage_file(con, path)
+    headers = _stage_file(con, path, source)
     known = source.required_columns + source.optional_columns
     canonical = [canonical_header(h, known) for h in headers]
     seen: dict[str, str] = {}
@@ -203,13 +208,18 @@ def _load_file(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path,
         )
 
     select = [f"__c{i} as {_quote(name)}" for i, name in enumerate(canonical)]
-    has_flag = "_nik_was_number" in [row[0] for row in con.execute("describe _incoming").fetchall()]
-    select.append("_nik_was_number" if has_flag else "false as _nik_was_number")
+    staged = {row[0] for row in con.execute("describe _incoming").fetchall()}
+    select.append("_nik_was_number" if "_nik_was_number" in staged else "false as _nik_was_number")
     for name, value in extra.items():
         select.append(f"'{value}'::varchar as {_quote(name)}")
     select.append(f"'{relative}'::varchar as _source_file")
-    # rowid follows insertion order, which DuckDB keeps equal to file order; header = row 1.
-    select.append("(row_number() over (order by rowid) + 1)::bigint as _row_number")
+    if "_row_number" in staged:  # the reader knows where the header really was
+        select.append("_row_number::bigint as _row_number")
+    else:  # rowid follows insertion order, which DuckDB keeps equal to file order
+        select.append("(row_number() over (order by rowid) + 1)::bigint as _row_number")
+    for meta in ("_sheet", "_nik_asal"):
+        if meta in staged:
+            select.append(f"{meta}::varchar as {meta}")
     query = f"select {', '.join(select)} from _incoming"
 
     target = f"raw.{_quote(source.table)}"
@@ -230,7 +240,8 @@ def _load_file(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path,
     }
     # Every contract column exists (empty when a file lacks an optional one), so staging
     # models can name them all; extra columns are kept as they come.
-    for name in [*known, *canonical, *extra]:
+    meta = [m for m in ("_sheet", "_nik_asal") if m in staged]
+    for name in [*known, *canonical, *extra, *meta]:
         if name not in existing:
             existing.add(name)
             con.execute(f"alter table {target} add column {_quote(name)} varchar")
@@ -292,8 +303,10 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
             con.execute("commit")
         except (RawFileError, duckdb.Error) as error:
             con.execute("rollback")
-            detail = str(error).strip().splitlines()[0]
-            problems.append(f"- {relative}: {detail}")
+            lines = str(error).strip().splitlines() or ["unreadable"]
+            if isinstance(error, duckdb.Error):
+                lines = lines[:1]  # DuckDB appends internals after the first line
+            problems.append(f"- {relative}: " + "\n  ".join(lines))
             continue
         result.loaded.append(relative)
         result.rows_loaded += rows

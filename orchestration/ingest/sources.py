@@ -120,12 +120,12 @@ SOURCES: tuple[RawSource, ...] = (
     ),
     RawSource(
         table="bps_indicators",
-        description="BPS poverty indicators (tidy form)",
+        description="BPS poverty indicators (tidy, BPS tables, long downloads, HTML .xls)",
         folder="bps",
-        patterns=("*.csv",),
+        patterns=("*.csv", "*.xlsx", "*.xls"),
         required_columns=("kode_wilayah", "tahun", "indikator", "nilai"),
         optional_columns=("bulan",),
-        hint="Use the tidy form kode_wilayah,tahun,bulan,indikator,nilai (DESIGN §2.1).",
+        hint="BPS tables as downloaded, the long download, or the tidy form (DESIGN §2.1).",
     ),
     RawSource(
         table="referensi_program",

@@ -156,3 +156,60 @@ def test_registry_snapshot_as_parquet_keeps_extra_columns(tmp_path, con):
         "jumlah_anggota from raw.dtsen_keluarga"
     ).fetchone()
     assert row == ("2025-06-30", "53.71.01.1001", "2", "1", "x", None)
+
+
+BPS = SOURCES_BY_TABLE["bps_indicators"]
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def test_a_bps_table_as_downloaded_loads_as_tidy_rows(tmp_path, con):
+    target = tmp_path / "bps" / "p0_ntt.csv"
+    target.parent.mkdir()
+    target.write_bytes((FIXTURES / "bps" / "ntt_p0_kabkota.csv").read_bytes())
+    sync_source(con, BPS, tmp_path)
+    rows = con.execute(
+        "select kode_wilayah, tahun, bulan, indikator, nilai, _source_file "
+        "from raw.bps_indicators where kode_wilayah in ('5301', '5371') and tahun = '2025' "
+        "order by kode_wilayah"
+    ).fetchall()
+    assert rows == [
+        ("5301", "2025", "3", "p0", "20.32", "bps/p0_ntt.csv"),
+        ("5371", "2025", "3", "p0", "7.57", "bps/p0_ntt.csv"),
+    ]
+    numbers = con.execute("select min(_row_number) from raw.bps_indicators").fetchone()[0]
+    assert numbers > 2  # the title lines come first
+
+
+def test_an_agency_roster_with_a_title_block_and_a_cp1252_csv_load(tmp_path, con):
+    path = tmp_path / "rosters/5371/2025/KPG_RTLH/rtlh_dinas.xlsx"
+    path.parent.mkdir(parents=True)
+    workbook = xlsxwriter.Workbook(path)
+    sheet = workbook.add_worksheet("Penerima")
+    sheet.merge_range(0, 0, 0, 3, "DAFTAR PENERIMA BANTUAN RUMAH TIDAK LAYAK HUNI")
+    sheet.merge_range(1, 0, 1, 3, "DINAS PERUMAHAN DAN KAWASAN PERMUKIMAN KOTA KUPANG")
+    sheet.write_row(3, 0, ["No", "NIK", "Nama Penerima", "Nilai Bantuan (Rp)"])
+    sheet.write_row(4, 0, [1, "5371011505800001", "Budi", 20000000])
+    sheet.write_number(5, 0, 2)
+    sheet.write_number(5, 1, float("537101150580012" + "0"))
+    sheet.write_row(5, 2, ["Ani", 20000000])
+    sheet.write_row(6, 0, ["JUMLAH", None, None, 40000000])
+    workbook.close()
+    csv_path = tmp_path / "rosters/5371/2025/KPG_RTLH/susulan.csv"
+    csv_path.write_bytes(
+        "Daftar susulan\nNIK;Nama Penerima;Nilai Bantuan (Rp)\n"
+        "5371011505800002;José Ndun;1.500.000\n".encode("cp1252")
+    )
+
+    sync_source(con, ROSTERS, tmp_path)
+    rows = con.execute(
+        "select _source_file, _row_number, nik, nama, nilai_bantuan, _nik_was_number "
+        "from raw.roster_rows order by _source_file, _row_number"
+    ).fetchall()
+    assert rows == [
+        ("rosters/5371/2025/KPG_RTLH/rtlh_dinas.xlsx", 5, "5371011505800001", "Budi",
+         "20000000", False),
+        ("rosters/5371/2025/KPG_RTLH/rtlh_dinas.xlsx", 6, "5371011505800120", "Ani",
+         "20000000", True),
+        ("rosters/5371/2025/KPG_RTLH/susulan.csv", 3, "5371011505800002", "José Ndun",
+         "1.500.000", False),
+    ]  # fmt: skip
