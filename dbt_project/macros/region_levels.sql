@@ -30,3 +30,16 @@
             then 1 else 0
         end)
 {%- endmacro %}
+
+{#-
+  DESIGN §3 "Reference snapshot": the latest snapshot dated on or before `period_end`
+  (a column or expression), or null when none is that old. `snapshots` is a relation with
+  one `tanggal_snapshot` per row. Callers fall back to the earliest snapshot and flag it.
+-#}
+{% macro latest_snapshot_on_or_before(period_end, snapshots) -%}
+    (select max(s.tanggal_snapshot) from {{ snapshots }} as s where s.tanggal_snapshot <= {{ period_end }})
+{%- endmacro %}
+
+{% macro earliest_snapshot(snapshots) -%}
+    (select min(s.tanggal_snapshot) from {{ snapshots }} as s)
+{%- endmacro %}

@@ -21,11 +21,8 @@ year_snapshot as (
     select
         years.tahun,
         coalesce(
-            (
-                select max(snapshots.tanggal_snapshot) from snapshots
-                where snapshots.tanggal_snapshot <= make_date(years.tahun, 12, 31)
-            ),
-            (select min(snapshots.tanggal_snapshot) from snapshots)
+            {{ latest_snapshot_on_or_before('make_date(years.tahun, 12, 31)', 'snapshots') }},
+            {{ earliest_snapshot('snapshots') }}
         ) as tanggal_snapshot_acuan
 
     from years

@@ -38,12 +38,9 @@ chosen as (
 
     select
         bounded.*,
-        (
-            select max(snapshots.tanggal_snapshot)
-            from snapshots
-            where snapshots.tanggal_snapshot <= bounded.tanggal_akhir_periode
-        ) as latest_snapshot_in_time,
-        (select min(snapshots.tanggal_snapshot) from snapshots) as earliest_snapshot
+        {{ latest_snapshot_on_or_before('bounded.tanggal_akhir_periode', 'snapshots') }}
+            as latest_snapshot_in_time,
+        {{ earliest_snapshot('snapshots') }} as earliest_snapshot
 
     from bounded
 
