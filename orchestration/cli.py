@@ -138,7 +138,7 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
     for path in sorted(paths.marts_dir.glob("*.parquet")):
         table.add_row(path.name, f"{pq.ParquetFile(path).metadata.num_rows:,}")
     console.print(table)
-    checks_line = f"Checks passed: {passed} of {len(checks)} (dbt tests, as Dagster asset checks)"
+    checks_line = f"Checks passed: {passed} of {len(checks)} (dbt tests and GE suites)"
     console.print(checks_line)
     console.print(f"Marts:      {paths.marts_dir}/*.parquet  (read these)")
     console.print(f"Warehouse:  {paths.warehouse}  (raw, staging, intermediate, marts, meta)")
