@@ -15,6 +15,7 @@ def _metadata(result: SyncResult) -> dict[str, dg.MetadataValue]:
         "files_unchanged": dg.MetadataValue.int(len(result.unchanged)),
         "files_removed": dg.MetadataValue.int(len(result.removed)),
         "rows_loaded": dg.MetadataValue.int(result.rows_loaded),
+        "warnings": dg.MetadataValue.md("\n".join(f"- {w}" for w in result.warnings) or "none"),
         "dagster/row_count": dg.MetadataValue.int(result.total_rows),
     }
 
@@ -36,6 +37,8 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
                 result = sync_source(con, source, Path(settings.raw_dir))
         except RawFileError as error:
             raise dg.Failure(description=str(error)) from None
+        for warning in result.warnings:
+            context.log.warning(warning)
         context.log.info(
             f"raw.{source.table}: {len(result.loaded)} file(s) loaded, "
             f"{len(result.unchanged)} unchanged, {len(result.removed)} removed; "

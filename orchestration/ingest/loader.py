@@ -89,6 +89,8 @@ class SyncResult:
     removed: list[str] = field(default_factory=list)
     rows_loaded: int = 0
     total_rows: int = 0
+    #: things a person should know about files that did load (skipped sheets, names…)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _quote(identifier: str) -> str:
@@ -122,19 +124,36 @@ def _stage_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table) -> list[str]:
     return names
 
 
-def _agency_table(path: Path, source: RawSource) -> pa.Table:
-    """A roster as agencies send it (title blocks, sheets, footers, cp1252, `;`)."""
+def _agency_table(
+    path: Path, source: RawSource, kode_kabkota: str | None, warnings: list[str]
+) -> pa.Table:
+    """A roster as agencies send it (title blocks, sheets, footers, cp1252, `;`).
+
+    A roster that names kelurahan instead of giving codes gets `kode_wilayah` from the
+    names, matched within the roster's kabupaten/kota; a name that matches nothing or two
+    places stays empty (the row then counts at kabupaten/kota level) and is reported.
+    """
     from orchestration.ingest.agency_files import (
         NIK_ASAL_ANGKA,
         NIK_ASAL_NOTASI_ILMIAH,
+        match_kelurahan,
         read_agency_table,
     )
 
     read = read_agency_table(path, source.required_columns + source.optional_columns)
+    warnings += read.warnings
     rows = read.rows
     origin = rows.column("_nik_asal").to_pylist()
     damaged = [value in (NIK_ASAL_ANGKA, NIK_ASAL_NOTASI_ILMIAH) for value in origin]
-    return rows.append_column("_nik_was_number", pa.array(damaged, pa.bool_()))
+    rows = rows.append_column("_nik_was_number", pa.array(damaged, pa.bool_()))
+    names = rows.column_names
+    if "kelurahan" in names and "kode_wilayah" not in names and kode_kabkota:
+        kelurahan = rows.column("kelurahan").to_pylist()
+        codes = match_kelurahan(sorted({k for k in kelurahan if k}), kode_kabkota, warnings)
+        rows = rows.append_column(
+            "kode_wilayah", pa.array([codes.get(k) for k in kelurahan], pa.string())
+        )
+    return rows
 
 
 def _is_plain_csv(path: Path, source: RawSource) -> bool:
@@ -156,7 +175,13 @@ def _is_plain_csv(path: Path, source: RawSource) -> bool:
     return "nik" in {canonical_header(cell.strip().strip('"'), known) for cell in cells}
 
 
-def _stage_file(con: duckdb.DuckDBPyConnection, path: Path, source: RawSource) -> list[str]:
+def _stage_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    source: RawSource,
+    kode_kabkota: str | None = None,
+    warnings: list[str] | None = None,
+) -> list[str]:
     """Read one file into temp table `_incoming` with columns __c0, __c1…; return headers.
 
     Fast path: DuckDB reads tidy CSV and Parquet itself (registries of millions of rows).
@@ -174,7 +199,8 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path, source: RawSource) -
             except BpsFileError as error:
                 raise RawFileError(str(error).replace(f"{path.name}: ", "", 1)) from None
         if source.table == "roster_rows" and not _is_plain_csv(path, source):
-            return _stage_arrow(con, _agency_table(path, source))
+            table = _agency_table(path, source, kode_kabkota, [] if warnings is None else warnings)
+            return _stage_arrow(con, table)
         if suffix in _DUCKDB_READERS:
             return _stage_duckdb(con, path, suffix)
     except duckdb.Error as error:
@@ -183,7 +209,13 @@ def _stage_file(con: duckdb.DuckDBPyConnection, path: Path, source: RawSource) -
     raise RawFileError(f"unsupported file type '{suffix}'")
 
 
-def _load_file(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path, path: Path) -> int:
+def _load_file(
+    con: duckdb.DuckDBPyConnection,
+    source: RawSource,
+    raw_dir: Path,
+    path: Path,
+    warnings: list[str] | None = None,
+) -> int:
     relative = path.relative_to(raw_dir).as_posix()
     folder_relative = path.relative_to(raw_dir / source.folder)
     try:
@@ -191,7 +223,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path,
     except ValueError as error:
         raise RawFileError(str(error)) from None
 
-    headers = _stage_file(con, path, source)
+    headers = _stage_file(con, path, source, extra.get("folder_kode_wilayah"), warnings)
     known = source.required_columns + source.optional_columns
     canonical = [canonical_header(h, known) for h in headers]
     seen: dict[str, str] = {}
@@ -289,7 +321,9 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
                 con.execute(
                     f"delete from raw.{_quote(source.table)} where _source_file = ?", [relative]
                 )
-            rows = _load_file(con, source, raw_dir, path)
+            file_warnings: list[str] = []
+            rows = _load_file(con, source, raw_dir, path, file_warnings)
+            result.warnings += [f"{relative}: {w}" for w in file_warnings]
             table_exists = True
             con.execute(
                 "update meta.file_manifest set removed_at = now() "

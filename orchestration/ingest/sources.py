@@ -114,6 +114,7 @@ SOURCES: tuple[RawSource, ...] = (
             "nilai_bantuan",
             "kode_program",
             "tahun",
+            "kelurahan",  # a name, when the agency gives no code (matched in the loader)
         ),  # fmt: skip
         path_columns=_roster_columns,
         hint="Ask the agency for the roster with at least a NIK column, one row per recipient.",

@@ -213,3 +213,26 @@ def test_an_agency_roster_with_a_title_block_and_a_cp1252_csv_load(tmp_path, con
         ("rosters/5371/2025/KPG_RTLH/susulan.csv", 3, "5371011505800002", "José Ndun",
          "1.500.000", False),
     ]  # fmt: skip
+
+
+def test_kelurahan_names_become_codes_within_the_roster_kabkota(tmp_path, con):
+    path = tmp_path / "rosters/5371/2025/KPG_DANA_BERGULIR/bergulir.xlsx"
+    path.parent.mkdir(parents=True)
+    workbook = xlsxwriter.Workbook(path)
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, ["NIK", "Nama", "KELURAHAN", "Nilai Bantuan (Rp)"])
+    sheet.write_row(1, 0, ["5371011505800001", "Budi", "Kel. Namosain", 5000000])
+    sheet.write_row(2, 0, ["5371011505800002", "Ani", "NAMOSAIN", 5000000])
+    sheet.write_row(3, 0, ["5371011505800003", "Yosef", "Kelurahan Entah", 5000000])
+    workbook.close()
+
+    result = sync_source(con, ROSTERS, tmp_path)
+    rows = con.execute(
+        "select nama, kelurahan, kode_wilayah from raw.roster_rows order by _row_number"
+    ).fetchall()
+    assert rows == [
+        ("Budi", "Kel. Namosain", "5371011001"),
+        ("Ani", "NAMOSAIN", "5371011001"),
+        ("Yosef", "Kelurahan Entah", None),
+    ]
+    assert any("Entah" in warning for warning in result.warnings)
