@@ -9,6 +9,7 @@ a file that disappeared leaves the current state (its manifest rows keep the his
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -167,9 +168,11 @@ def _is_plain_csv(path: Path, source: RawSource) -> bool:
     with path.open("rb") as handle:
         head = handle.read(1 << 16)
     try:
-        first_line = head.decode("utf-8").lstrip("\ufeff").splitlines()[0]
+        # final=False: a multi-byte character cut at the 64 KB boundary is not an error
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        first_line = text.lstrip("\ufeff").splitlines()[0]
     except (UnicodeDecodeError, IndexError):
-        return False  # not UTF-8 (a cut multi-byte character at 64 KB is also sent there)
+        return False  # not UTF-8: the agency reader detects Windows-1252
     known = source.required_columns + source.optional_columns
     cells = re.split(r"[,;\t|]", first_line)
     return "nik" in {canonical_header(cell.strip().strip('"'), known) for cell in cells}
