@@ -30,3 +30,11 @@
         when substr({{ column }}, 13, 4) = '0000' then 'serial'
     end)
 {%- endmacro %}
+
+{#- A name compared across files: `Yohanes  Ch. LAY` → `YOHANES CH LAY` (case, accents,
+    apostrophes, punctuation and spacing do not matter). -#}
+{% macro normalised_name(column) -%}
+    nullif(trim(regexp_replace(
+        upper(regexp_replace(strip_accents(coalesce({{ column }}, '')), '[''’‘`]', '', 'g')),
+        '[^0-9A-Z]+', ' ', 'g')), '')
+{%- endmacro %}

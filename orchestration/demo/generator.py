@@ -242,6 +242,9 @@ class ErrorRates:
     deceased: float = 0.01
     duplicate: float = 0.02
     excel_mangled: float = 0.03  # .xlsx files only
+    #: base recipients of .xlsx rosters whose NIK is a number cell but recoverable (their
+    #: 15 leading digits are theirs alone, and the name is there)
+    excel_recoverable: float = 0.03
     invalid_nik: float = 0.01
     unknown_region: float = 0.005
     asset_contradiction: float = 0.005  # share of households
@@ -1140,8 +1143,11 @@ def write_roster_xlsx(
             number(row, 0, float(nik[i][:15] + "0"))
         else:
             text(row, 0, nik[i])
-        text(row, 1, no_kk[i])
-        text(row, 2, nama[i])
+        for column, value in ((1, no_kk[i]), (2, nama[i])):
+            if value is None:
+                blank(row, column, None)
+            else:
+                text(row, column, value)
         text(row, 3, kode_wilayah[i])
         if tahap[i] is None:
             blank(row, 4, None)
@@ -1262,6 +1268,8 @@ class _Rows:
     nilai: np.ndarray
     category: int
     unit_desil: np.ndarray  # desil of the unit's household (0 unranked); -1 not matched
+    #: rows whose NIK goes into an Excel number cell (None: category 8 rows only)
+    nik_as_number: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.nik)
@@ -1356,6 +1364,10 @@ class _RosterBuilder:
         self.aid_propensity = rng.standard_normal(len(u.hh["kab"]))
         self.fabricated = np.zeros(0, np.int64)  # fabricated NIKs of the current roster
         self.vocab = u.pp_text["_vocab"]
+        # People whose 15 leading NIK digits are theirs alone: a NIK of theirs that loses its
+        # 16th digit in Excel can be recovered (DESIGN §3.1, issue 5).
+        _, inverse, counts = np.unique(u.pp["nik"] // 10, return_inverse=True, return_counts=True)
+        self.unique_nik_prefix = counts[inverse] == 1
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -1513,7 +1525,14 @@ class _RosterBuilder:
         base_people = rep[base]
         base_age = None if person_age is None else person_age[base]
         base_nilai = self._nilai(prog, rng, base_age, n_base)
-        parts.append(self._registry_rows(base_people, CAT_BASE, base_nilai, snap))
+        base_rows = self._registry_rows(base_people, CAT_BASE, base_nilai, snap)
+        if xlsx:
+            # Some base recipients' NIKs were typed into General cells too, but the name is
+            # there and the 15 leading digits are one person's: they are recovered, and count.
+            # Chosen by a hash of the person, not the rng, so the rest of the data stays put.
+            picked = (base_people * 7919) % 1000 < round(rates.excel_recoverable * 1000)
+            base_rows.nik_as_number = picked & self.unique_nik_prefix[base_people]
+        parts.append(base_rows)
 
         def draw(rate: float) -> int:
             return int(rng.binomial(n_base, rate)) if n_base else 0
@@ -1604,7 +1623,11 @@ class _RosterBuilder:
             nilai = self._nilai(
                 prog, rng, None if person_age is None else person_age[chosen], n_mangled
             )
-            parts.append(self._registry_rows(rep[chosen], CAT_EXCEL_MANGLED, nilai, snap))
+            mangled_rows = self._registry_rows(rep[chosen], CAT_EXCEL_MANGLED, nilai, snap)
+            # Only the damaged number and the amount: nothing confirms who it is.
+            mangled_rows.nama = pa.nulls(len(chosen), pa.string())
+            mangled_rows.no_kk = pa.nulls(len(chosen), pa.string())
+            parts.append(mangled_rows)
 
         # 9. unknown region code.
         n_unknown = draw(rates.unknown_region)
@@ -1630,7 +1653,13 @@ class _RosterBuilder:
             }
         )
         order = perm.to_numpy()
-        mangled = category[order] == CAT_EXCEL_MANGLED
+        as_number = np.concatenate(
+            [
+                p.nik_as_number if p.nik_as_number is not None else np.full(len(p), False)
+                for p in parts
+            ]
+        )
+        mangled = (category == CAT_EXCEL_MANGLED)[order] | as_number[order]
 
         # Truth (DESIGN §3.1, categories 7–9 excluded).
         sasaran = int(eligible.sum())
@@ -1660,6 +1689,7 @@ class _RosterBuilder:
             "deceased_recipients": n_deceased,
             "duplicate_rows": len(dup),
             "excel_mangled_niks": n_mangled,
+            "excel_recovered_niks": int(as_number.sum()),
             "invalid_niks": n_invalid,
             "unknown_region_codes": n_unknown,
             "nilai_bantuan": int(nilai_all.sum()),
@@ -1909,8 +1939,10 @@ def generate(
       NIK, unknown region code) excluded: sasaran_layak, penerima, penerima_layak,
       penerima_tidak_layak, eligible_left_out; the injected categories
       ineligible_recipients, not_in_registry (distinct NIKs), no_kk_only_matches,
-      deceased_recipients, duplicate_rows, excel_mangled_niks, invalid_niks,
-      unknown_region_codes; nilai_bantuan (all rows), nilai_bantuan_valid_rows and
+      deceased_recipients, duplicate_rows, excel_mangled_niks (NIK as a number, no name
+      or KK to confirm it: quarantined), excel_recovered_niks (base recipients whose NIK
+      is a number but recoverable: counted), invalid_niks, unknown_region_codes;
+      nilai_bantuan (all rows), nilai_bantuan_valid_rows and
       nilai_bantuan_by_desil (valid rows by the desil of the unit's household,
       "tidak_padan" for rows that match nothing). For individu programmes a deceased
       recipient is penerima_tidak_layak but not an ineligible_recipient.

@@ -84,6 +84,24 @@ def test_quarantined_rows_are_counted_by_reason(nightly):
     assert sum(reasons.values()) == totals["rows"]
 
 
+def test_niks_that_excel_turned_into_numbers_are_recovered_only_when_confirmed(nightly):
+    """The generator writes two kinds of number-cell NIKs: with the recipient's name and 15
+    leading digits that are one person's (recoverable), and with neither name nor KK."""
+    with duckdb.connect(str(nightly["paths"].warehouse), read_only=True) as con:
+        recovered, damaged, per_file = con.execute(
+            """
+            select
+                count(*) filter (where is_nik_dipulihkan and alasan_karantina is null),
+                count(*) filter (where alasan_karantina = 'nik_rusak_excel'),
+                (select sum(baris_nik_dipulihkan) from quarantine.quarantine_files)
+            from intermediate.int_roster_rows_checked
+            """
+        ).fetchone()
+    totals = nightly["truth"]["totals"]
+    assert recovered == per_file == totals["excel_recovered_niks"] > 0
+    assert damaged == totals["excel_mangled_niks"] > 0
+
+
 def test_coarser_levels_are_sums_of_finer_ones(coverage):
     key = ["kode_program", "tahun", "tahap"]
     additive = ["sasaran_layak", "penerima", "penerima_layak", "penerima_tidak_layak",

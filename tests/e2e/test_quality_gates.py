@@ -137,11 +137,12 @@ def test_rows_breaking_row_rules_are_quarantined_and_the_rest_published(baseline
         sheet = workbook.add_worksheet()
         sheet.write_row(0, 0, ["NIK", "Nama Penerima", "Nilai Bantuan (Rp)"])
         for i, (nik, _, nama, _) in enumerate(people[200:260], start=1):
-            if i <= 2:  # two NIKs typed into Excel as numbers
+            if i <= 3:  # three NIKs typed into Excel as numbers
                 sheet.write_number(i, 0, float(nik[:15] + "0"))
             else:
                 sheet.write_string(i, 0, nik)
-            sheet.write_string(i, 1, nama)
+            if i != 3:  # the third without a name: nothing confirms who it is
+                sheet.write_string(i, 1, nama)
             sheet.write_number(i, 2, 600000)
         workbook.close()
 
@@ -161,7 +162,8 @@ def test_rows_breaking_row_rules_are_quarantined_and_the_rest_published(baseline
         "nik_tidak_valid_format": 6,
         "kode_wilayah_tidak_dikenal": 1,
     }
-    assert quarantine(paths, roster_xlsx) == {"nik_rusak_excel": 2}
+    # Two come back: their name and 15 leading digits identify one registry person each.
+    assert quarantine(paths, roster_xlsx) == {"nik_rusak_excel": 1}
     registry = quarantine(paths, "registry/2025-12-31/keluarga.csv")
     assert registry == {"desil_di_luar_1_10": 1}
     members = quarantine(paths, "registry/2025-12-31/anggota.csv")
@@ -181,7 +183,12 @@ def test_rows_breaking_row_rules_are_quarantined_and_the_rest_published(baseline
             "select count(*) from intermediate.int_dtsen_households_valid "
             "where tanggal_snapshot = '2025-12-31'"
         ).fetchone()[0]
+        recovered = con.execute(
+            "select baris_nik_dipulihkan from quarantine.quarantine_files where file_sumber = ?",
+            [roster_xlsx],
+        ).fetchone()[0]
     assert summary == (200, 193, 7, False)
+    assert recovered == 2
     assert all("*" in value for (value,) in masked)
 
     import pandas as pd

@@ -11,11 +11,7 @@ import xlsxwriter
 
 from orchestration.ingest.agency_files import (
     agency_header,
-    amount_problem,
-    date_problem,
     match_kelurahan,
-    normalise_amount,
-    normalise_date,
     read_agency_table,
     recover_numeric_nik,
 )
@@ -240,10 +236,6 @@ def test_csv_cp1252_semicolon_with_title_and_totals(tmp_path):
         "file read as cp1252 (it is not UTF-8)",
         "file: 2 totals/signature row(s) without a NIK dropped: 8, 9",
     ]
-    amounts = [normalise_amount(r["nilai_bantuan"]) for r in rows_of(table)]
-    assert amounts == ["1500000", "750000", "1500000.50"]
-    dates = [normalise_date(r["tanggal_salur"]) for r in rows_of(table)]
-    assert dates == ["2025-03-12", "2025-03-13", "2025-03-12"]
 
 
 def test_csv_utf8_bom_comma_with_multiline_address(tmp_path):
@@ -298,90 +290,6 @@ def test_csv_plain_utf8_without_title_block(tmp_path):
 )
 def test_header_variants(header, expected):
     assert agency_header(header, KNOWN) == expected
-
-
-# ---------------------------------------------------------------------------------------------
-# Amounts and dates
-# ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("750000", "750000"),
-        ("1.500.000", "1500000"),
-        ("1.500.000,50", "1500000.50"),
-        ("1.500.000,00", "1500000"),
-        ("750.000", "750000"),
-        ("Rp 1.500.000,-", "1500000"),
-        ("Rp. 750.000", "750000"),
-        ("1 500 000", "1500000"),
-        ("8,61", "8.61"),
-        ("1,500,000", "1500000"),
-        ("1,500,000.50", "1500000.50"),
-        ("750000.5", "750000.5"),
-        ("1500.5", "1500.5"),
-        ("-250.000", "-250000"),
-        ("0", "0"),
-        ("0750000", "750000"),
-        # ambiguous: thousands separator or three decimals?
-        ("750,000", None),
-        ("1,500", None),
-        # not amounts
-        ("1.50.000", None),
-        ("1.500,000.00", None),
-        ("seratus ribu", None),
-        ("", None),
-        (None, None),
-    ],
-)
-def test_normalise_amount(text, expected):
-    assert normalise_amount(text) == expected
-
-
-def test_amount_convention_and_reasons():
-    assert normalise_amount("750,000", decimal=".") == "750000"
-    assert normalise_amount("750.000", decimal=".") is None
-    assert "ambiguous" in amount_problem("750,000")
-    assert "not an amount" in amount_problem("seratus ribu")
-    assert amount_problem("1.500.000") is None
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("12/03/2025", "2025-03-12"),
-        ("12-03-2025", "2025-03-12"),
-        ("1/3/2025", "2025-03-01"),
-        ("12.03.2025", "2025-03-12"),
-        ("2025-03-12", "2025-03-12"),
-        ("2025-03-12T00:00:00", "2025-03-12"),
-        ("2025/03/12", "2025-03-12"),
-        ("12 Maret 2025", "2025-03-12"),
-        ("12-Mar-2025", "2025-03-12"),
-        ("17 Agustus 1945", "1945-08-17"),
-        ("45728", "2025-03-12"),
-        ("45728.5", "2025-03-12"),
-        ("29/02/2024", "2024-02-29"),
-        # impossible day-first dates are not re-read month-first
-        ("12/31/2025", None),
-        ("30/02/2025", None),
-        # ambiguous or not dates
-        ("12/03/25", None),
-        ("2025", None),
-        ("Maret 2025", None),
-        ("", None),
-        (None, None),
-    ],
-)
-def test_normalise_date(text, expected):
-    assert normalise_date(text) == expected
-
-
-def test_date_reasons():
-    assert "two-digit year" in date_problem("12/03/25")
-    assert "not a real date" in date_problem("12/31/2025")
-    assert date_problem("12/03/2025") is None
 
 
 # ---------------------------------------------------------------------------------------------

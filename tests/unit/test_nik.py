@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import pytest
 from lokal.provinces import PROVINCES
 
 from orchestration.ingest.nik import describe_problem, mask_nik
-from orchestration.paths import DBT_PROJECT_DIR
+from tests.unit.dbt_inline import compile_inline
 
 TODAY = dt.date.today()
 
@@ -47,18 +44,8 @@ CASES = {
 @pytest.fixture(scope="module")
 def nik_problem_sql(tmp_path_factory) -> str:
     """The SQL the dbt macros `nik_problem(nik_clean(...))` compile to, over table `t(v)`."""
-    target = tmp_path_factory.mktemp("dbt_compile")
     inline = "select i, {{ nik_problem(nik_clean('v'), 'provinces') }} as problem from t"
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "compile", "--quiet", "--inline", inline,
-         "--target-path", str(target), "--log-path", str(target)],
-        cwd=DBT_PROJECT_DIR,
-        env={**__import__("os").environ, "TEPAT_WAREHOUSE": str(target / "unused.duckdb")},
-        capture_output=True,
-        text=True,
-        check=True,
-    )  # fmt: skip
-    return result.stdout.strip()
+    return compile_inline(inline, tmp_path_factory.mktemp("dbt_compile"))
 
 
 def sql_problems(sql: str, values: list[str]) -> list[str | None]:

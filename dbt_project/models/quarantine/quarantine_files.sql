@@ -18,6 +18,11 @@ per_reason as (
         _source_file as file_sumber,
         alasan_karantina as alasan,
         count(*) as jumlah,
+        {% if table_name == 'roster_rows' -%}
+        count(*) filter (where is_nik_dipulihkan) as jumlah_nik_dipulihkan,
+        {%- else -%}
+        0 as jumlah_nik_dipulihkan,
+        {%- endif %}
         {{ quarantine_threshold(table_name) }} as ambang
 
     from {{ ref(model) }}
@@ -37,6 +42,7 @@ per_file as (
         coalesce(sum(jumlah) filter (where alasan is not null), 0) as baris_dikarantina,
         string_agg(alasan || ': ' || jumlah, '; ' order by jumlah desc, alasan)
             filter (where alasan is not null) as rincian_alasan,
+        sum(jumlah_nik_dipulihkan) as baris_nik_dipulihkan,
         any_value(ambang) as ambang
 
     from per_reason
@@ -54,6 +60,7 @@ select
     100.0 * ambang as ambang_persen,
     baris_dikarantina > jumlah_baris * ambang
         and baris_dikarantina >= {{ quarantine_min_bad_rows() }} as is_melebihi_ambang,
-    rincian_alasan
+    rincian_alasan,
+    cast(baris_nik_dipulihkan as bigint) as baris_nik_dipulihkan
 
 from per_file

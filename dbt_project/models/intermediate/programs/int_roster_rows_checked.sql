@@ -1,11 +1,85 @@
 -- Every roster row with the reason it cannot be used (alasan_karantina), or null.
 -- Rows with a reason are kept out of every mart and counted in the quarantine; the others
 -- go on to matching.
+--
+-- A NIK that went through an Excel number cell kept only its first 15 digits. It is never
+-- trusted as it came: it is recovered (and flagged, is_nik_dipulihkan) only when exactly one
+-- person in the registry, in any snapshot, has a NIK starting with those 15 digits AND that
+-- person's name or KK number equals the roster's. Otherwise the row is quarantined as
+-- `nik_rusak_excel`.
 with
+
+staged_rows as (
+
+    select * from {{ ref('stg_rosters__rows') }}
+
+),
+
+numeric_nik_prefixes as (
+
+    select distinct left(nik, 15) as nik_awal
+    from staged_rows
+    where is_nik_from_number_cell and regexp_full_match(nik, '[0-9]{15,16}')
+
+),
+
+registry_people as (
+
+    select distinct
+        left(people.nik, 15) as nik_awal,
+        people.nik,
+        {{ normalised_name('people.nama') }} as nama_normal,
+        {{ digits_only('households.no_kk') }} as no_kk
+
+    from {{ ref('stg_dtsen__anggota') }} as people
+    left join {{ ref('stg_dtsen__keluarga') }} as households
+        on people.tanggal_snapshot = households.tanggal_snapshot
+        and people.id_keluarga = households.id_keluarga
+    where left(people.nik, 15) in (select nik_awal from numeric_nik_prefixes)
+        and regexp_full_match(people.nik, '[0-9]{16}')
+
+),
+
+unambiguous_prefixes as (
+
+    select nik_awal
+    from registry_people
+    group by nik_awal
+    having count(distinct nik) = 1
+
+),
+
+recovered as (
+
+    select distinct
+        staged_rows._source_file,
+        staged_rows._row_number,
+        registry_people.nik as nik_dipulihkan
+
+    from staged_rows
+    inner join registry_people
+        on left(staged_rows.nik, 15) = registry_people.nik_awal
+    inner join unambiguous_prefixes
+        on registry_people.nik_awal = unambiguous_prefixes.nik_awal
+    where staged_rows.is_nik_from_number_cell
+        and regexp_full_match(staged_rows.nik, '[0-9]{15,16}')
+        and (
+            {{ normalised_name('staged_rows.nama') }} = registry_people.nama_normal
+            or (length(staged_rows.no_kk) = 16 and staged_rows.no_kk = registry_people.no_kk)
+        )
+
+),
 
 roster_rows as (
 
-    select * from {{ ref('stg_rosters__rows') }}
+    select
+        staged_rows.* replace (coalesce(recovered.nik_dipulihkan, staged_rows.nik) as nik),
+        recovered.nik_dipulihkan is not null as is_nik_dipulihkan
+
+    from staged_rows
+    left join recovered
+        on staged_rows._source_file = recovered._source_file
+        and staged_rows._row_number = recovered._row_number
 
 ),
 
@@ -41,12 +115,14 @@ checked as (
         *,
         case
             -- A NIK that went through an Excel number cell lost its 16th digit: never trust it.
-            when is_nik_from_number_cell then 'nik_rusak_excel'
+            when is_nik_from_number_cell and not is_nik_dipulihkan then 'nik_rusak_excel'
             when nik_problem is not null then 'nik_tidak_valid_' || nik_problem
             when not is_kode_wilayah_known then 'kode_wilayah_tidak_dikenal'
             when not is_kode_program_known then 'kode_program_tidak_dikenal'
             when tahap_asli is not null and tahap_asli not in ('1', '2', '3', '4')
                 then 'tahap_tidak_valid'
+            -- `750,000`: thousands, or three decimals? Ask the agency rather than guess.
+            when nilai_bantuan_masalah = 'ambigu' then 'nilai_bantuan_ambigu'
             when nilai_bantuan_asli is not null and nilai_bantuan is null
                 then 'nilai_bantuan_tidak_terbaca'
             when nilai_bantuan < 0 then 'nilai_bantuan_negatif'
@@ -66,6 +142,7 @@ select
     nik,
     no_kk,
     nilai_bantuan,
+    is_nik_dipulihkan,
     alasan_karantina,
     case
         when alasan_karantina like 'nik_%' then 'nik'

@@ -15,7 +15,7 @@ renamed as (
         nullif(trim(nama), '') as nama,
         try_cast(nullif(trim(hubungan), '') as integer) as hubungan,
         try_cast(nullif(trim(jenis_kelamin), '') as integer) as jenis_kelamin,
-        try_cast(nullif(trim(tanggal_lahir), '') as date) as tanggal_lahir,
+        {{ parse_date('tanggal_lahir') }} as tanggal_lahir,
         nullif(trim(tanggal_lahir), '') as tanggal_lahir_asli,
         lower(trim(status)) as status,
         lower(trim(status)) = 'hidup' as is_hidup,

@@ -23,7 +23,9 @@ renamed as (
         _nik_was_number as is_nik_from_number_cell,
         nullif({{ digits_only('no_kk') }}, '') as no_kk,
         nullif(trim(nama), '') as nama,
-        try_cast(nullif(trim(nilai_bantuan), '') as double) as nilai_bantuan,
+        -- `Rp 1.500.000,-`, `1.500.000,50`: read by DESIGN §2's convention (macros/parsing.sql).
+        {{ parse_amount('nilai_bantuan') }} as nilai_bantuan,
+        {{ amount_problem('nilai_bantuan') }} as nilai_bantuan_masalah,
         nullif(trim(nilai_bantuan), '') as nilai_bantuan_asli
 
     from source

@@ -1,0 +1,117 @@
+{#-
+  Amounts and dates as people type them into spreadsheets (DESIGN §2: `,` is the decimal
+  mark, `.` groups thousands). Raw values stay text; staging reads them with these macros and
+  keeps the original beside the result, so an unreadable value is quarantined with what was
+  written. tests/unit/test_parsing_macros.py runs every rule below.
+-#}
+
+{#- The amount's digits and separators: no `Rp`/`IDR`, no trailing `,-`, no sign, no spaces
+    between groups of three (`Rp 1 500 000,-` → `1500000`). -#}
+{% macro _amount_body(column) -%}
+    {%- set text -%}
+        trim(regexp_replace(
+            trim(regexp_replace(trim(replace(coalesce({{ column }}, ''), chr(160), ' ')),
+                                '^(rp\.?|idr)\s*', '', 'i')),
+            '(.)\s*(,--|,-|\.-|-)$', '\1'))
+    {%- endset -%}
+    {%- set unsigned = "trim(regexp_replace(" ~ text ~ ", '^[+-]', ''))" -%}
+    (case when regexp_full_match({{ unsigned }}, '\d{1,3}( \d{3})+([.,]\d+)?')
+          then replace({{ unsigned }}, ' ', '') else {{ unsigned }} end)
+{%- endmacro %}
+
+{% macro _amount_sign(column) -%}
+    (case when starts_with(trim(regexp_replace(trim(replace(coalesce({{ column }}, ''), chr(160), ' ')),
+                                               '^(rp\.?|idr)\s*', '', 'i')), '-')
+          then -1 else 1 end)
+{%- endmacro %}
+
+{#- How the body reads with `,` as the decimal mark and `.` grouping thousands (the
+    convention), and the other way round (`1,500,000.50`). -#}
+{% macro _amount_readings(body) -%}
+    {%- set as_convention = "regexp_full_match(" ~ body ~ ", '(\d{1,3}(\.\d{3})+|\d+)(,\d+)?')" -%}
+    {%- set as_other = "regexp_full_match(" ~ body ~ ", '(\d{1,3}(,\d{3})+|\d+)(\.\d+)?')" -%}
+    {%- set convention_value = "try_cast(replace(replace(" ~ body ~ ", '.', ''), ',', '.') as double)" -%}
+    {%- set other_value = "try_cast(replace(" ~ body ~ ", ',', '') as double)" -%}
+    {{ return([as_convention, as_other, convention_value, other_value]) }}
+{%- endmacro %}
+
+{#-
+  The amount as a double, or null when it is empty, unreadable or ambiguous:
+  `Rp 1.500.000,-` → 1500000, `1.500.000,50` → 1500000.5, `8,61` → 8.61,
+  `1,500,000.50` → 1500000.5, `750000.5` → 750000.5, `-250.000` → -250000.
+  A single separator followed by exactly three digits is read as the convention's thousands
+  separator (`750.000` → 750000) but `750,000` is ambiguous (thousands, or three decimals?).
+-#}
+{% macro parse_amount(column) -%}
+    {%- set body = _amount_body(column) -%}
+    {%- set r = _amount_readings(body) -%}
+    (case
+        when regexp_full_match(trim(coalesce({{ column }}, '')), '\d+')
+            then cast(trim({{ column }}) as double)
+        when {{ r[0] }} and {{ r[1] }} and {{ r[2] }} <> {{ r[3] }} and contains({{ body }}, ',')
+            then null
+        when {{ r[0] }} then {{ r[2] }} * {{ _amount_sign(column) }}
+        when {{ r[1] }} then {{ r[3] }} * {{ _amount_sign(column) }}
+    end)
+{%- endmacro %}
+
+{#- Why parse_amount gives null for a value that is not empty: 'ambigu' or 'tidak_terbaca'. -#}
+{% macro amount_problem(column) -%}
+    {%- set body = _amount_body(column) -%}
+    {%- set r = _amount_readings(body) -%}
+    (case
+        when regexp_full_match(trim(coalesce({{ column }}, '')), '\d*') then null
+        when {{ r[0] }} and {{ r[1] }} and {{ r[2] }} <> {{ r[3] }} and contains({{ body }}, ',')
+            then 'ambigu'
+        when {{ r[0] }} or {{ r[1] }} then null
+        else 'tidak_terbaca'
+    end)
+{%- endmacro %}
+
+{#-
+  A date from what people type, or null when it is empty, unreadable, ambiguous or impossible:
+  `2025-03-12` (a time after it is ignored), `2025/03/12`; day first always, as in Indonesia:
+  `12/03/2025`, `12-03-2025`, `12.03.2025` (an impossible day-first date such as `12/31/2025`
+  is null, never re-read month first); `12 Maret 2025`, `12-Mar-2025`; an Excel serial day
+  of five digits (`45728` → 2025-03-12). Two-digit years (`12/03/25`) are ambiguous → null.
+-#}
+{% macro parse_date(column) -%}
+    {%- set v = "lower(trim(regexp_replace(coalesce(" ~ column ~ ", ''), '\s+', ' ', 'g')))" -%}
+    {%- set ymd = "regexp_extract(" ~ v ~ ", '^(\d{4})([/.-])(\d{1,2})([/.-])(\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$', ['y', 's1', 'm', 's2', 'd'])" -%}
+    {%- set dmy = "regexp_extract(" ~ v ~ ", '^(\d{1,2})([/.-])(\d{1,2})([/.-])(\d{4})$', ['d', 's1', 'm', 's2', 'y'])" -%}
+    {%- set named = "regexp_extract(" ~ v ~ ", '^(\d{1,2})[ /.-]+([a-z]+)\.?[ /.-]+(\d{4})$', ['d', 'month', 'y'])" -%}
+    (case
+        when regexp_full_match({{ v }}, '\d{4}-\d{2}-\d{2}') then try_cast({{ v }} as date)
+        when {{ ymd }}.y <> '' and {{ ymd }}.s1 = {{ ymd }}.s2
+            then {{ _make_date(ymd ~ ".y", ymd ~ ".m", ymd ~ ".d") }}
+        when {{ dmy }}.y <> '' and {{ dmy }}.s1 = {{ dmy }}.s2
+            then {{ _make_date(dmy ~ ".y", dmy ~ ".m", dmy ~ ".d") }}
+        when {{ named }}.y <> ''
+            then {{ _make_date(named ~ ".y", _month_number(named ~ ".month"), named ~ ".d") }}
+        when regexp_full_match({{ v }}, '\d{5}(\.\d+)?')
+            then cast(date '1899-12-30' + cast(floor(cast({{ v }} as double)) as integer) as date)
+    end)
+{%- endmacro %}
+
+{% macro _make_date(year, month, day) -%}
+    try_cast(printf('%04d-%02d-%02d', try_cast({{ year }} as integer), try_cast({{ month }} as integer),
+                    try_cast({{ day }} as integer)) as date)
+{%- endmacro %}
+
+{#- Indonesian and English month names and their usual abbreviations. -#}
+{% macro _month_number(name) -%}
+    (case
+        when {{ name }} in ('januari', 'jan', 'january') then 1
+        when {{ name }} in ('februari', 'feb', 'pebruari', 'peb', 'february') then 2
+        when {{ name }} in ('maret', 'mar', 'march') then 3
+        when {{ name }} in ('april', 'apr') then 4
+        when {{ name }} in ('mei', 'may') then 5
+        when {{ name }} in ('juni', 'jun', 'june') then 6
+        when {{ name }} in ('juli', 'jul', 'july') then 7
+        when {{ name }} in ('agustus', 'agu', 'agt', 'ags', 'aug', 'august') then 8
+        when {{ name }} in ('september', 'sep', 'sept') then 9
+        when {{ name }} in ('oktober', 'okt', 'oct', 'october') then 10
+        when {{ name }} in ('november', 'nov', 'nop', 'nopember') then 11
+        when {{ name }} in ('desember', 'des', 'dec', 'december') then 12
+    end)
+{%- endmacro %}
