@@ -7,6 +7,7 @@ set of marts or the new set, never a mix, and a failed run never gets this far.
 """
 
 import datetime as dt
+import json
 import os
 import shutil
 import uuid
@@ -27,10 +28,20 @@ def releases_dir(marts_dir: Path) -> Path:
     return marts_dir.parent / f".{marts_dir.name}_releases"
 
 
-def publish_tables(warehouse: str | Path, marts_dir: Path, names: list[str]) -> dict[str, int]:
-    """Write `marts.<name>` tables as one new release and switch `marts_dir` to it."""
+RELEASE_FILE = "release.json"
+
+
+def publish_tables(
+    warehouse: str | Path, marts_dir: Path, names: list[str], run_id: str | None = None
+) -> dict[str, int]:
+    """Write `marts.<name>` tables as one new release and switch `marts_dir` to it.
+
+    The release also holds release.json: when it was published, by which run, and the rows
+    per mart, so exports can cite the run their numbers come from.
+    """
     releases = releases_dir(marts_dir)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    now = dt.datetime.now(dt.UTC)
+    stamp = now.strftime("%Y%m%dT%H%M%S")
     release = releases / f"{stamp}-{uuid.uuid4().hex[:8]}"
     release.mkdir(parents=True)
     counts: dict[str, int] = {}
@@ -42,6 +53,12 @@ def publish_tables(warehouse: str | Path, marts_dir: Path, names: list[str]) -> 
                 "(format parquet, compression zstd)"
             )
             counts[name] = con.execute(f"select count(*) from {relation}").fetchone()[0]
+    (release / RELEASE_FILE).write_text(
+        json.dumps(
+            {"published_at": now.isoformat(timespec="seconds"), "run_id": run_id, "rows": counts},
+            indent=2,
+        )
+    )
     switch_to(marts_dir, release)
     prune(releases, keep=release)
     return counts
@@ -86,7 +103,9 @@ def build_publish_asset() -> dg.AssetsDefinition:
                 description="Not publishing: " + "; ".join(reasons) + ". data/marts/ still "
                 "holds the last good marts."
             )
-        counts = publish_tables(settings.warehouse, Path(settings.marts_dir), names)
+        counts = publish_tables(
+            settings.warehouse, Path(settings.marts_dir), names, run_id=context.run_id
+        )
         for name, rows in counts.items():
             context.log.info(f"published {name}.parquet: {rows} rows")
         return dg.MaterializeResult(
