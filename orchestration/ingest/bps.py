@@ -969,11 +969,14 @@ def _assign_codes(values: list[_Value], title: str, resolver: _Resolver, alias_f
 # --------------------------------------------------------------------------- public API
 
 
-def read_bps_file(path: Path, aliases_path: Path | None = None) -> pa.Table:
+def read_bps_file(
+    path: Path, aliases_path: Path | None = None, alias_hint: Path | None = None
+) -> pa.Table:
     """Read one BPS file (any form of DESIGN §2.1) into the tidy table (see SCHEMA).
 
     Aliases: the shipped `bps_aliases.csv` is always read; `aliases_path`, when given, is
-    read after it and wins on the same (name, province).
+    read after it and wins on the same (name, province). `alias_hint` is the file an error
+    tells the user to add aliases to (default: `aliases_path`, else the shipped file).
     """
     path = Path(path)
     file = path.name
@@ -981,7 +984,7 @@ def read_bps_file(path: Path, aliases_path: Path | None = None) -> pa.Table:
     form, header = _detect(grid)
     if not form:
         raise BpsFileError(f"{file}: not a BPS poverty table tepat recognises. {_FORMS_HELP}")
-    alias_file = str(aliases_path or SHIPPED_ALIASES)
+    alias_file = str(alias_hint or aliases_path or SHIPPED_ALIASES)
     if form == "tidy":
         values = _read_tidy(grid, header, file)
     else:

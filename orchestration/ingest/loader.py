@@ -4,7 +4,13 @@ Every raw row carries `_source_file` (relative to data/raw/) and `_row_number` (
 person would see in a spreadsheet, header = row 1), so any later message can point at the
 exact line. Values stay text; staging models cast them. `meta.file_manifest` remembers each
 file's checksum: an unchanged file is skipped, a changed file replaces its earlier rows, and
-a file that disappeared leaves the current state (its manifest rows keep the history).
+a file that disappeared leaves the current state. The rows a file had before it was
+replaced or removed move to `raw_history.<table>` with `_removed_at`, so nothing loaded is
+ever lost.
+
+BPS names are matched to Kemendagri codes with the shipped aliases plus the user's own
+`data/raw/referensi/alias_wilayah_bps.csv` (BPS_ALIAS_FILE); changing that file reloads
+every BPS file, since it changes what their rows mean.
 """
 
 from __future__ import annotations
@@ -52,6 +58,10 @@ _HEADER_VARIANTS = {
     "kodedesa": "kode_wilayah",
     "kodekelurahan": "kode_wilayah",
 }
+
+
+#: The user's own BPS-name aliases (bps_name,province_code,kode_wilayah), relative to data/raw/.
+BPS_ALIAS_FILE = Path("referensi") / "alias_wilayah_bps.csv"
 
 
 class RawFileError(Exception):
@@ -184,6 +194,7 @@ def _stage_file(
     source: RawSource,
     kode_kabkota: str | None = None,
     warnings: list[str] | None = None,
+    raw_dir: Path | None = None,
 ) -> list[str]:
     """Read one file into temp table `_incoming` with columns __c0, __c1…; return headers.
 
@@ -198,7 +209,9 @@ def _stage_file(
             from orchestration.ingest.bps import BpsFileError, read_bps_file
 
             try:
-                return _stage_arrow(con, read_bps_file(path))
+                aliases = _bps_aliases(raw_dir) if raw_dir else None
+                hint = raw_dir / BPS_ALIAS_FILE if raw_dir else None
+                return _stage_arrow(con, read_bps_file(path, aliases, alias_hint=hint))
             except BpsFileError as error:
                 raise RawFileError(str(error).replace(f"{path.name}: ", "", 1)) from None
         if source.table == "roster_rows" and not _is_plain_csv(path, source):
@@ -226,7 +239,9 @@ def _load_file(
     except ValueError as error:
         raise RawFileError(str(error)) from None
 
-    headers = _stage_file(con, path, source, extra.get("folder_kode_wilayah"), warnings)
+    headers = _stage_file(
+        con, path, source, extra.get("folder_kode_wilayah"), warnings, raw_dir
+    )
     known = source.required_columns + source.optional_columns
     canonical = [canonical_header(h, known) for h in headers]
     seen: dict[str, str] = {}
@@ -286,6 +301,51 @@ def _load_file(
     return rows
 
 
+def _bps_aliases(raw_dir: Path) -> Path | None:
+    path = raw_dir / BPS_ALIAS_FILE
+    return path if path.is_file() else None
+
+
+def _checksum(path: Path, source: RawSource, raw_dir: Path) -> str:
+    """The file's sha256; for BPS files also that of the user's alias file, if any."""
+    checksum = sha256_of(path)
+    aliases = _bps_aliases(raw_dir) if source.table == "bps_indicators" else None
+    return f"{checksum}+aliases:{sha256_of(aliases)}" if aliases else checksum
+
+
+def _retire_rows(con: duckdb.DuckDBPyConnection, table: str, relative: str) -> None:
+    """Move a file's rows from raw.<table> to raw_history.<table>, stamped _removed_at."""
+    history = f"raw_history.{_quote(table)}"
+    con.execute("create schema if not exists raw_history")
+    con.execute(
+        f"create table if not exists {history} as "
+        f"select *, null::timestamp as _removed_at from raw.{_quote(table)} limit 0"
+    )
+    columns = {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'raw_history' and table_name = ?",
+            [table],
+        ).fetchall()
+    }
+    current = con.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = 'raw' and table_name = ? order by ordinal_position",
+        [table],
+    ).fetchall()
+    for (name,) in current:
+        if name not in columns:
+            con.execute(f"alter table {history} add column {_quote(name)} varchar")
+    con.execute(
+        f"insert into {history} by name "
+        f"select *, now()::timestamp as _removed_at from raw.{_quote(table)} "
+        "where _source_file = ?",
+        [relative],
+    )
+    con.execute(f"delete from raw.{_quote(table)} where _source_file = ?", [relative])
+
+
 def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path) -> SyncResult:
     """Bring `raw.<table>` in line with the files of `source` under `raw_dir`.
 
@@ -314,16 +374,14 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
     for path in files:
         relative = path.relative_to(raw_dir).as_posix()
         present.add(relative)
-        checksum = sha256_of(path)
+        checksum = _checksum(path, source, raw_dir)
         if current.get(relative) == checksum and table_exists:
             result.unchanged.append(relative)
             continue
         con.execute("begin transaction")
         try:
             if table_exists:
-                con.execute(
-                    f"delete from raw.{_quote(source.table)} where _source_file = ?", [relative]
-                )
+                _retire_rows(con, source.table, relative)
             file_warnings: list[str] = []
             rows = _load_file(con, source, raw_dir, path, file_warnings)
             result.warnings += [f"{relative}: {w}" for w in file_warnings]
@@ -351,9 +409,7 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
     for relative in sorted(set(current) - present):
         con.execute("begin transaction")
         if table_exists:
-            con.execute(
-                f"delete from raw.{_quote(source.table)} where _source_file = ?", [relative]
-            )
+            _retire_rows(con, source.table, relative)
         con.execute(
             "update meta.file_manifest set removed_at = now() "
             "where table_name = ? and file_path = ? and removed_at is null",

@@ -87,6 +87,14 @@ def test_same_file_twice_changes_nothing_and_changed_file_replaces(tmp_path, con
     removed = sync_source(con, ROSTERS, tmp_path)
     assert removed.removed == ["rosters/5371/2025/PKH/a.csv"]
     assert con.execute("select count(*) from raw.roster_rows").fetchone()[0] == 0
+    # Replaced and removed rows leave the current state but stay in history.
+    retired = con.execute(
+        "select nik, _row_number from raw_history.roster_rows order by _removed_at, _row_number"
+    ).fetchall()
+    assert retired == [("1", 2), ("2", 3), ("7", 2), ("8", 3), ("9", 4)]
+    assert con.execute(
+        "select count(distinct _removed_at) from raw_history.roster_rows"
+    ).fetchone()[0] == 2
 
 
 def test_file_order_is_kept_for_large_files(tmp_path, con):
@@ -178,6 +186,42 @@ def test_a_bps_table_as_downloaded_loads_as_tidy_rows(tmp_path, con):
     ]
     numbers = con.execute("select min(_row_number) from raw.bps_indicators").fetchone()[0]
     assert numbers > 2  # the title lines come first
+
+
+def test_unmatched_bps_names_fail_until_the_user_adds_an_alias(tmp_path, con):
+    table = tmp_path / "bps" / "p0_ntt.csv"
+    table.parent.mkdir()
+    table.write_text(
+        "Persentase Penduduk Miskin (P0) Menurut Kabupaten/Kota di Provinsi Nusa Tenggara "
+        "Timur (Persen)\nKabupaten/Kota;2024;2025\nKupang Raya;19,39;20,32\n"
+        "Kota Kupang;8,61;7,57\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RawFileError) as failed:
+        sync_source(con, BPS, tmp_path)
+    message = str(failed.value)
+    assert "bps/p0_ntt.csv" in message
+    assert "'Kupang Raya' (row 3) under province 53" in message
+    assert str(tmp_path / "referensi" / "alias_wilayah_bps.csv") in message
+    assert con.execute("select count(*) from meta.file_manifest").fetchone()[0] == 0
+
+    aliases = write(
+        tmp_path / "referensi" / "alias_wilayah_bps.csv",
+        "bps_name,province_code,kode_wilayah\nKupang Raya,53,5301\n",
+    )
+    assert sync_source(con, BPS, tmp_path).loaded == ["bps/p0_ntt.csv"]
+    values = con.execute(
+        "select kode_wilayah, tahun, nilai from raw.bps_indicators order by 1, 2"
+    ).fetchall()
+    assert values == [("5301", "2024", "19.39"), ("5301", "2025", "20.32"),
+                      ("5371", "2024", "8.61"), ("5371", "2025", "7.57")]  # fmt: skip
+    assert sync_source(con, BPS, tmp_path).unchanged == ["bps/p0_ntt.csv"]
+
+    # A changed alias file changes what the BPS rows mean: they are read again.
+    write(aliases, "bps_name,province_code,kode_wilayah\nKupang Raya,53,5302\n")
+    assert sync_source(con, BPS, tmp_path).loaded == ["bps/p0_ntt.csv"]
+    codes = con.execute("select distinct kode_wilayah from raw.bps_indicators order by 1")
+    assert codes.fetchall() == [("5302",), ("5371",)]
 
 
 def test_an_agency_roster_with_a_title_block_and_a_cp1252_csv_load(tmp_path, con):
