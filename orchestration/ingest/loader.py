@@ -290,7 +290,11 @@ def _load_file(
     }
     # Every contract column exists (empty when a file lacks an optional one), so staging
     # models can name them all; extra columns are kept as they come.
-    meta = [m for m in ("_sheet", "_nik_asal") if m in staged]
+    # Where a roster row came from within its file (sheet) and how its NIK arrived: always
+    # present for rosters, so staging can name them even before the first workbook arrives.
+    meta = [
+        m for m in ("_sheet", "_nik_asal") if m in staged or source.table == "roster_rows"
+    ]
     for name in [*known, *canonical, *extra, *meta]:
         if name not in existing:
             existing.add(name)

@@ -24,14 +24,15 @@ def dbt_failure_report(run_results: dict[str, Any], warehouse: Path | str) -> st
             ).fetchall()
             for _, file, *_ in blocked_files:
                 examples[file] = con.execute(
-                    "select nomor_baris, kolom, nilai, alasan from quarantine.quarantine_rows "
-                    "where file_sumber = ? order by nomor_baris limit 3",
+                    "select coalesce('sheet ' || lembar || ', ', '') || 'row ' || nomor_baris, "
+                    "kolom, nilai, alasan from quarantine.quarantine_rows "
+                    "where file_sumber = ? order by lembar nulls first, nomor_baris limit 3",
                     [file],
                 ).fetchall()
     except duckdb.Error:
         pass  # the quarantine tables were not built: the failures below say why
     for table, file, rows, bad, share, threshold, reasons in blocked_files:
-        shown = "; ".join(f"row {n}: {col} = {val} ({why})" for n, col, val, why in examples[file])
+        shown = "; ".join(f"{at}: {col} = {val} ({why})" for at, col, val, why in examples[file])
         lines.append(
             f"- File {file} ({table}): {bad:,} of {rows:,} rows ({share:.1f} %) broke a row "
             f"rule, more than the {threshold:.1f} % allowed, so the file blocks the run. "

@@ -11,6 +11,7 @@
 select
     '{{ table_name }}' as tabel,
     _source_file as file_sumber,
+    {% if table_name == 'roster_rows' %}_sheet{% else %}null::varchar{% endif %} as lembar,
     _row_number as nomor_baris,
     kolom_karantina as kolom,
     nilai_karantina as nilai,

@@ -53,6 +53,7 @@ recovered as (
 
     select distinct
         staged_rows._source_file,
+        staged_rows._sheet,
         staged_rows._row_number,
         registry_people.nik as nik_dipulihkan
 
@@ -79,6 +80,7 @@ roster_rows as (
     from staged_rows
     left join recovered
         on staged_rows._source_file = recovered._source_file
+        and staged_rows._sheet is not distinct from recovered._sheet
         and staged_rows._row_number = recovered._row_number
 
 ),
@@ -134,6 +136,7 @@ checked as (
 
 select
     _source_file,
+    _sheet,
     _row_number,
     kode_program,
     tahun,

@@ -10,6 +10,7 @@ renamed as (
 
     select
         _source_file,
+        _sheet,
         _row_number,
         -- Columns in the file override the folder, row by row (DESIGN §3.1).
         upper(coalesce(nullif(trim(kode_program), ''), folder_kode_program)) as kode_program,
