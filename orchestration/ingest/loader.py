@@ -64,6 +64,10 @@ _HEADER_VARIANTS = {
 BPS_ALIAS_FILE = Path("referensi") / "alias_wilayah_bps.csv"
 
 
+#: What a Python reader knows about a row beyond its values: its sheet, how its NIK arrived.
+_META_COLUMNS = ("_sheet", "_nik_asal")
+
+
 class RawFileError(Exception):
     """A raw file that cannot be loaded; the message says which file, what and what to do."""
 
@@ -267,7 +271,7 @@ def _load_file(
         select.append("_row_number::bigint as _row_number")
     else:  # rowid follows insertion order, which DuckDB keeps equal to file order
         select.append("(row_number() over (order by rowid) + 1)::bigint as _row_number")
-    for meta in ("_sheet", "_nik_asal"):
+    for meta in _META_COLUMNS:
         if meta in staged:
             select.append(f"{meta}::varchar as {meta}")
     query = f"select {', '.join(select)} from _incoming"
@@ -292,9 +296,7 @@ def _load_file(
     # models can name them all; extra columns are kept as they come.
     # Where a roster row came from within its file (sheet) and how its NIK arrived: always
     # present for rosters, so staging can name them even before the first workbook arrives.
-    meta = [
-        m for m in ("_sheet", "_nik_asal") if m in staged or source.table == "roster_rows"
-    ]
+    meta = [m for m in _META_COLUMNS if m in staged or source.table == "roster_rows"]
     for name in [*known, *canonical, *extra, *meta]:
         if name not in existing:
             existing.add(name)
@@ -372,6 +374,10 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
             [source.table],
         ).fetchone()[0]
     )
+    if table_exists and source.table == "roster_rows":
+        # Warehouses from before every roster table had them (staging names both).
+        for name in _META_COLUMNS:
+            con.execute(f"alter table raw.roster_rows add column if not exists {name} varchar")
     problems: list[str] = []
     files = source.discover(raw_dir)
     present = set()
