@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test dev lint fmt validate clean
+.PHONY: run test dev lint fmt validate clean docs bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,16 @@ test: $(STAMP)
 ## make dev: Dagster UI + daemon (nightly schedule and new-file sensor live)
 dev: $(STAMP)
 	$(BIN)/tepat dev
+
+## make docs: dbt docs site + Great Expectations Data Docs into data/docs/ (after make run)
+docs: $(STAMP)
+	$(BIN)/tepat docs
+
+## make bench: nightly job at 100k/1M/10M households vs a hand-written SQL reference (never in
+## make test; datasets cached in bench/data/, results in bench/results/). SIZES=100k,1m to choose.
+SIZES ?= 100k,1m,10m
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --sizes $(SIZES)
 
 validate: $(STAMP)
 	$(BIN)/tepat prepare

@@ -12,9 +12,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from orchestration.export.cli import export_app
 from orchestration.paths import PROJECT_ROOT, Paths
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+app.add_typer(export_app, name="export")
 console = Console()
 
 DEFAULT_DEMO_HOUSEHOLDS = 20_000
@@ -95,15 +97,21 @@ def run(
 
     prepare_dbt(paths)
     started = time.perf_counter()
-    result = execute_nightly(paths)
+    result = execute_nightly(paths, progress=True)
     elapsed = time.perf_counter() - started
     print_summary(paths, result, elapsed)
     if not result.success:
         raise typer.Exit(code=1)
 
 
-def execute_nightly(paths: Paths):
-    """Execute `nightly_refresh` in this process against the persistent Dagster instance."""
+def execute_nightly(paths: Paths, progress: bool = False):
+    """Execute `nightly_refresh` in this process against the persistent Dagster instance.
+
+    With `progress`, a progress bar shows which steps run and how many are done, and the
+    console log keeps to warnings (every message is still in the run's event log: make dev).
+    """
+    import uuid
+
     import dagster as dg
 
     from orchestration.definitions import build_definitions
@@ -111,13 +119,75 @@ def execute_nightly(paths: Paths):
 
     definitions = build_definitions(paths)
     job = definitions.resolve_job_def(NIGHTLY_JOB_NAME)
+    run_id = str(uuid.uuid4())
+    level = "WARNING" if progress else "INFO"
     with dg.DagsterInstance.get() as instance:
-        return job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            tags={"launched_by": "tepat run"},
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        )
+        watcher = StepProgress(instance, run_id, total=len(job.graph.nodes)) if progress else None
+        if watcher:
+            watcher.start()
+        try:
+            return job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                run_id=run_id,
+                tags={"launched_by": "tepat run"},
+                run_config={"loggers": {"console": {"config": {"log_level": level}}}},
+            )
+        finally:
+            if watcher:
+                watcher.stop()
+
+
+class StepProgress:
+    """A progress bar fed by the run's event log: steps done of all, and which are running."""
+
+    def __init__(self, instance, run_id: str, total: int) -> None:
+        import threading
+
+        self.instance, self.run_id, self.total = instance, run_id, total
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _watch(self) -> None:
+        from dagster import DagsterEventType
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        kinds = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS,
+                 DagsterEventType.STEP_FAILURE, DagsterEventType.STEP_SKIPPED}  # fmt: skip
+        running: dict[str, None] = {}
+        cursor = None
+        with Progress(
+            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=console, transient=True,
+        ) as bar:  # fmt: skip
+            task = bar.add_task("nightly_refresh: starting", total=self.total)
+            while not self._stop.wait(0.5):
+                try:
+                    page = self.instance.get_records_for_run(
+                        self.run_id, cursor=cursor, of_type=kinds
+                    )
+                except Exception:  # the run is not stored yet, or the store is busy
+                    continue
+                cursor = page.cursor
+                for record in page.records:
+                    event = record.event_log_entry.dagster_event
+                    step = event.step_key or "?"
+                    if event.event_type == DagsterEventType.STEP_START:
+                        running[step] = None
+                        continue
+                    running.pop(step, None)
+                    bar.advance(task)
+                    if event.event_type == DagsterEventType.STEP_FAILURE:
+                        console.print(f"[red]✗[/] {step} failed")
+                now = ", ".join(list(running)[:2]) or "…"
+                bar.update(task, description=f"nightly_refresh: {now}")
 
 
 def print_summary(paths: Paths, result, elapsed: float) -> None:
@@ -140,8 +210,12 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
     console.print(table)
     checks_line = f"Checks passed: {passed} of {len(checks)} (dbt tests and GE suites)"
     console.print(checks_line)
+    print_quarantine(paths)
     console.print(f"Marts:      {paths.marts_dir}/*.parquet  (read these)")
+    console.print(f"            {paths.marts_dir}/marts.duckdb  (the same, as DuckDB views)")
     console.print(f"Warehouse:  {paths.warehouse}  (raw, staging, intermediate, marts, meta)")
+    console.print("Exports:    .venv/bin/tepat export rpjmd|cakupan --wilayah <kode>")
+    console.print("Docs:       make docs, then open data/docs/index.html")
     mart = paths.marts_dir / "mart_desil_distribution.parquet"
     console.print("Next: query a mart, e.g.")
     console.print(
@@ -149,6 +223,33 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
         soft_wrap=True,
     )
     console.print("  or open the Dagster UI (runs, checks, lineage, schedule): make dev")
+
+
+def print_quarantine(paths: Paths, limit: int = 10) -> None:
+    """Per raw file with quarantined or recovered rows: how many, and why."""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+            files = con.execute(
+                "select file_sumber, jumlah_baris, baris_dikarantina, baris_nik_dipulihkan, "
+                "coalesce(rincian_alasan, '') from quarantine.quarantine_files "
+                "where baris_dikarantina > 0 or baris_nik_dipulihkan > 0 "
+                "order by baris_dikarantina desc, file_sumber"
+            ).fetchall()
+    except duckdb.Error:
+        return
+    if not files:
+        console.print("Quarantine: no row of any file was kept out.")
+        return
+    table = Table(title="Rows kept out of the marts (quarantine.quarantine_rows)")
+    for column in ("raw file", "rows", "quarantined", "NIK recovered", "reasons"):
+        table.add_column(column, justify="right" if column in ("rows", "quarantined") else "left")
+    for file, rows, bad, recovered, reasons in files[:limit]:
+        table.add_row(file, f"{rows:,}", f"{bad:,}", f"{recovered:,}", reasons)
+    console.print(table)
+    if len(files) > limit:
+        console.print(f"… and {len(files) - limit} more file(s): .venv/bin/tepat check")
 
 
 def failure_report(result) -> str:
@@ -237,6 +338,24 @@ def check() -> None:
     )
     if counts[1]:
         raise typer.Exit(code=1)
+
+
+@app.command()
+def docs() -> None:
+    """Build the dbt docs site and the GE Data Docs into data/docs/ (open its index.html)."""
+    from orchestration.docs import DocsError, DocsNotReady, build_docs
+
+    try:
+        sites = build_docs(Paths.from_env())
+    except DocsError as error:
+        console.print(str(error), markup=False, soft_wrap=True)
+        raise typer.Exit(code=2 if isinstance(error, DocsNotReady) else 1) from None
+    console.print(f"dbt docs ({len(sites.marts)} marts): {sites.dbt}", soft_wrap=True)
+    if sites.quality:
+        console.print(f"Great Expectations Data Docs: {sites.quality}", soft_wrap=True)
+    else:
+        console.print("No Great Expectations results yet: they are written by `make run`.")
+    console.print(f"Open {sites.root / 'index.html'} in a browser.", soft_wrap=True)
 
 
 @app.command()

@@ -4,6 +4,11 @@ Analysts never open the warehouse the pipeline writes. A run writes every mart i
 release folder (data/.marts_releases/<release>/) and then points data/marts at it by
 renaming a symlink over the old one: a single atomic rename, so a reader sees the previous
 set of marts or the new set, never a mix, and a failed run never gets this far.
+
+Each release also holds `marts.duckdb`, a small read-only catalogue: one view per mart over
+that release's Parquet files, and a `rilis` table (when, which run). Opening
+data/marts/marts.duckdb pins a reader to one release for as long as it keeps the connection
+open, whatever the nightly run publishes meanwhile.
 """
 
 import datetime as dt
@@ -14,6 +19,7 @@ import uuid
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster_dbt import get_asset_key_for_model
 
 from orchestration.assets.dbt import published_model_names, tepat_dbt_models
@@ -29,6 +35,7 @@ def releases_dir(marts_dir: Path) -> Path:
 
 
 RELEASE_FILE = "release.json"
+CATALOG_FILE = "marts.duckdb"
 
 
 def publish_tables(
@@ -53,6 +60,7 @@ def publish_tables(
                 "(format parquet, compression zstd)"
             )
             counts[name] = con.execute(f"select count(*) from {relation}").fetchone()[0]
+    write_catalog(release, names, now, run_id)
     (release / RELEASE_FILE).write_text(
         json.dumps(
             {"published_at": now.isoformat(timespec="seconds"), "run_id": run_id, "rows": counts},
@@ -62,6 +70,21 @@ def publish_tables(
     switch_to(marts_dir, release)
     prune(releases, keep=release)
     return counts
+
+
+def write_catalog(release: Path, names: list[str], published_at: dt.datetime, run_id) -> None:
+    """marts.duckdb in the release: a view per mart over this release's files, by absolute
+    path, so the catalogue keeps pointing at this release after data/marts moves on."""
+    folder = release.resolve()
+    with duckdb.connect(str(folder / CATALOG_FILE)) as con:
+        for name in names:
+            target = (folder / f"{name}.parquet").as_posix().replace("'", "''")
+            con.execute(f'create view "{name}" as select * from read_parquet(\'{target}\')')
+        con.execute(
+            "create table rilis as select ?::timestamptz as dipublikasikan, ?::varchar as run_id, "
+            "?::varchar as folder_rilis",
+            [published_at, run_id, folder.name],
+        )
 
 
 def switch_to(marts_dir: Path, release: Path) -> None:
