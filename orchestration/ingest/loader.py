@@ -18,6 +18,8 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,7 +121,41 @@ _DUCKDB_READERS = {
 }
 
 
-def _stage_duckdb(con: duckdb.DuckDBPyConnection, path: Path, suffix: str) -> list[str]:
+def _is_utf8(path: Path) -> bool:
+    """The whole file decodes as UTF-8 (read in 1 MB blocks, never held in memory)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _stage_duckdb(
+    con: duckdb.DuckDBPyConnection, path: Path, suffix: str, warnings: list[str] | None = None
+) -> list[str]:
+    """DuckDB reads the file itself. A CSV that is not UTF-8 (a Windows export) is first
+    re-encoded from Windows-1252 into a temporary copy; the raw file is never touched."""
+    if suffix == ".csv" and not _is_utf8(path):
+        with tempfile.TemporaryDirectory(prefix="tepat-cp1252-") as folder:
+            copy = Path(folder) / path.name
+            try:
+                with (
+                    path.open("r", encoding="cp1252", newline="") as source,
+                    copy.open("w", encoding="utf-8", newline="") as target,
+                ):
+                    shutil.copyfileobj(source, target, 1 << 20)
+            except UnicodeDecodeError as error:
+                raise RawFileError(
+                    f"is neither UTF-8 nor Windows-1252 text (byte {error.start:,}); save it "
+                    "again as 'CSV UTF-8' and put it in the same place"
+                ) from None
+            if warnings is not None:
+                warnings.append("file read as cp1252 (it is not UTF-8)")
+            return _stage_duckdb(con, copy, suffix)
     con.execute(f"create temp table _incoming as {_DUCKDB_READERS[suffix]}", [str(path)])
     names = [row[0] for row in con.execute("describe _incoming").fetchall()]
     for i, name in enumerate(names):
@@ -222,7 +258,7 @@ def _stage_file(
             table = _agency_table(path, source, kode_kabkota, [] if warnings is None else warnings)
             return _stage_arrow(con, table)
         if suffix in _DUCKDB_READERS:
-            return _stage_duckdb(con, path, suffix)
+            return _stage_duckdb(con, path, suffix, warnings)
     except duckdb.Error as error:
         first_line = str(error).strip().splitlines()[0]
         raise RawFileError(f"cannot be read as {suffix[1:].upper()}: {first_line}") from None
@@ -243,9 +279,7 @@ def _load_file(
     except ValueError as error:
         raise RawFileError(str(error)) from None
 
-    headers = _stage_file(
-        con, path, source, extra.get("folder_kode_wilayah"), warnings, raw_dir
-    )
+    headers = _stage_file(con, path, source, extra.get("folder_kode_wilayah"), warnings, raw_dir)
     known = source.required_columns + source.optional_columns
     canonical = [canonical_header(h, known) for h in headers]
     seen: dict[str, str] = {}

@@ -92,9 +92,10 @@ def test_same_file_twice_changes_nothing_and_changed_file_replaces(tmp_path, con
         "select nik, _row_number from raw_history.roster_rows order by _removed_at, _row_number"
     ).fetchall()
     assert retired == [("1", 2), ("2", 3), ("7", 2), ("8", 3), ("9", 4)]
-    assert con.execute(
-        "select count(distinct _removed_at) from raw_history.roster_rows"
-    ).fetchone()[0] == 2
+    assert (
+        con.execute("select count(distinct _removed_at) from raw_history.roster_rows").fetchone()[0]
+        == 2
+    )
 
 
 def test_file_order_is_kept_for_large_files(tmp_path, con):
@@ -280,3 +281,21 @@ def test_kelurahan_names_become_codes_within_the_roster_kabkota(tmp_path, con):
         ("Yosef", "Kelurahan Entah", None),
     ]
     assert any("Entah" in warning for warning in result.warnings)
+
+
+def test_a_windows_1252_registry_csv_is_read_without_touching_the_file(tmp_path, con):
+    keluarga = tmp_path / "registry" / "2025-06-30" / "keluarga.csv"
+    keluarga.parent.mkdir(parents=True)
+    keluarga.write_bytes(
+        "id_keluarga;no_kk;kode_wilayah;desil;status_bangunan\r\n"
+        "K1;5371010101200001;5371011001;2;milik sendiri – lunas\r\n".encode("cp1252")
+    )
+    before = keluarga.read_bytes()
+    result = sync_source(con, SOURCES_BY_TABLE["dtsen_keluarga"], tmp_path)
+    assert result.warnings == [
+        "registry/2025-06-30/keluarga.csv: file read as cp1252 (it is not UTF-8)"
+    ]
+    assert con.execute(
+        "select id_keluarga, status_bangunan from raw.dtsen_keluarga"
+    ).fetchall() == [("K1", "milik sendiri – lunas")]
+    assert keluarga.read_bytes() == before
