@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from orchestration import verval
 from orchestration.export.cli import export_app
 from orchestration.paths import PROJECT_ROOT, Paths
 
@@ -84,6 +85,7 @@ def run(
     ] = DEFAULT_DEMO_HOUSEHOLDS,
 ) -> None:
     """Run the nightly job once (the job the schedule runs) and summarise the results."""
+    verval.ensure_pseudonym_key()  # the HMAC secret, outside the repository (docs/privacy.md)
     paths = Paths.from_env()
     ensure_dagster_home()
     paths.raw_dir.mkdir(parents=True, exist_ok=True)
@@ -367,6 +369,9 @@ def dev() -> None:
     prepare_dbt(Paths.from_env())
     dagster = Path(sys.executable).parent / "dagster"
     os.execv(str(dagster), [str(dagster), "dev", "-m", "orchestration.definitions"])
+
+
+verval.register(app)  # tepat verval, tepat audit (orchestration/verval)
 
 
 def main() -> None:

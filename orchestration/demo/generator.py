@@ -1270,6 +1270,8 @@ class _Rows:
     unit_desil: np.ndarray  # desil of the unit's household (0 unranked); -1 not matched
     #: rows whose NIK goes into an Excel number cell (None: category 8 rows only)
     nik_as_number: np.ndarray | None = None
+    #: universe indices of the household each row matches (-1: none), for the verval truth
+    households: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.nik)
@@ -1368,6 +1370,8 @@ class _RosterBuilder:
         # 16th digit in Excel can be recovered (DESIGN §3.1, issue 5).
         _, inverse, counts = np.unique(u.pp["nik"] // 10, return_inverse=True, return_counts=True)
         self.unique_nik_prefix = counts[inverse] == 1
+        #: per roster: (kode_program, rows per category) for the verval truth
+        self.verval_rows: list[tuple[str, list[_Rows]]] = []
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -1409,6 +1413,7 @@ class _RosterBuilder:
             nilai=nilai,
             category=category,
             unit_desil=self.u.desil[snap.index][hh].astype(np.int8),
+            households=hh,
         )
 
     def _nilai(
@@ -1468,6 +1473,7 @@ class _RosterBuilder:
             nilai=self._nilai(prog, rng, None, n),
             category=category,
             unit_desil=unit_desil,
+            households=households if households is not None else np.full(n, -1, np.int64),
         )
 
     # -- one roster --------------------------------------------------------------------------
@@ -1634,6 +1640,8 @@ class _RosterBuilder:
         parts.append(self._fabricated_rows(rng, prog, region, CAT_UNKNOWN_REGION, n_unknown, snap))
 
         parts = [p for p in parts if len(p)]
+        if parts:
+            self.verval_rows.append((prog.kode, parts))
         if not parts:  # nobody to list (tiny demo): no file, as an agency would send none
             return None
         category = np.concatenate([np.full(len(p), p.category, np.int8) for p in parts])
@@ -1795,6 +1803,90 @@ class _RosterBuilder:
 
 
 # --------------------------------------------------------------------------------------------
+# Verval (field verification) truth
+# --------------------------------------------------------------------------------------------
+
+#: The reasons of the verval list (dbt_project/seeds/verval_alasan.csv), in priority order.
+VERVAL_REASONS: tuple[str, ...] = (
+    "meninggal", "eksklusi", "inklusi", "tidak_padan", "ganda", "aset_tidak_sesuai",
+    "tidak_mutakhir",
+)  # fmt: skip
+
+
+def _verval_truth(
+    u: _Universe, regions: list[_Region], last: _Snapshot, rosters: list[tuple[str, list[_Rows]]]
+) -> dict:
+    """Who the verval list of YEAR must name, reason by reason, from the generator's choices.
+
+    Programme reasons are cases (unit × programme, over every period of the year): the unit
+    is the household — of the recipient (keluarga) or of the person (individu) — and, for
+    roster NIKs not in DTSEN, the NIK. Registry reasons are households of the year's
+    reference snapshot (the last one). Quarantined rows (categories 7–9) match nobody.
+    """
+    ids = np.array(u.hh_text["id_keluarga"].to_pylist(), dtype=object)
+    codes = [r.code for r in regions]
+    programme_reasons = ("meninggal", "inklusi", "tidak_padan", "ganda")
+    cases: dict[str, set[tuple[str, str]]] = {k: set() for k in programme_reasons}
+    kab_of: dict[str, str] = {}
+    received: list[np.ndarray] = []
+    by_category = {CAT_INELIGIBLE: "inklusi", CAT_DECEASED: "meninggal", CAT_DUPLICATE: "ganda"}
+    for kode, parts in rosters:
+        for rows in parts:
+            if rows.category in _QUARANTINED:
+                continue
+            if rows.category == CAT_NOT_IN_REGISTRY:
+                for nik, desa in zip(
+                    rows.nik.to_pylist(), rows.kode_wilayah.to_pylist(), strict=True
+                ):
+                    cases["tidak_padan"].add((nik, kode))
+                    kab_of[nik] = desa[:4]
+                continue
+            received.append(rows.households)
+            reason = by_category.get(rows.category)
+            if reason:
+                for hh in np.unique(rows.households).tolist():
+                    cases[reason].add((ids[hh], kode))
+    kab_of.update({ids[i]: codes[k] for i, k in enumerate(u.hh["kab"].tolist())})
+
+    s = last.index
+    hh = last.hh
+    desil = u.desil[s][hh]
+    got = np.zeros(len(ids), bool)
+    if received:
+        got[np.concatenate(received)] = True
+    threshold = _day(_minus_months(last.day, STALE_MONTHS))
+    registry = {
+        "eksklusi": hh[np.isin(desil, (1, 2)) & ~got[hh]],
+        "aset_tidak_sesuai": hh[_asset_contradiction(u, hh, desil)],
+        "tidak_mutakhir": hh[u.updated[s][hh] < threshold],
+    }
+
+    def entry(keys: list[tuple[str, str]], units: set[str]) -> dict:
+        by_kab = {code: 0 for code in codes}
+        for unit, _ in keys:
+            by_kab[kab_of[unit]] += 1
+        return {
+            "kasus": len(keys),
+            "unit": len(units),
+            "kasus_by_kabkota": by_kab,
+            "daftar": sorted(f"{unit}|{kode}" if kode else unit for unit, kode in keys),
+        }
+
+    out: dict[str, dict] = {}
+    for reason in VERVAL_REASONS:
+        if reason in cases:
+            keys = sorted(cases[reason])
+        else:
+            keys = [(ids[i], "") for i in registry[reason].tolist()]
+        out[reason] = entry(keys, {unit for unit, _ in keys})
+    return {
+        "tahun": YEAR,
+        "tanggal_snapshot_acuan": last.day.isoformat(),
+        "reasons": out,
+    }
+
+
+# --------------------------------------------------------------------------------------------
 # Referensi
 # --------------------------------------------------------------------------------------------
 
@@ -1948,6 +2040,12 @@ def generate(
       recipient is penerima_tidak_layak but not an ineligible_recipient.
     - `anggaran`: the rows of referensi/anggaran_program.csv.
     - `totals`: every integer roster count summed over all rosters.
+    - `verval`: the field-verification list of YEAR (restricted.verval_kasus): `tahun`,
+      `tanggal_snapshot_acuan` and, per reason (VERVAL_REASONS), `kasus` (unit ×
+      programme for programme reasons, households for registry reasons), `unit` (distinct
+      households, or NIKs for tidak_padan), `kasus_by_kabkota` and `daftar` (the sorted
+      cases, `<id_keluarga or NIK>|<kode_program>`, or `<id_keluarga>`). Recorded from
+      the roster builder's rows; it changes no generated file.
     """
     out_dir, truth_path = Path(out_dir), Path(truth_path)
     if seed < 0:
@@ -2008,6 +2106,7 @@ def generate(
         "rosters": rosters,
         "anggaran": budget,
         "totals": totals,
+        "verval": _verval_truth(universe, regions, snaps[-1], builder.verval_rows),
     }
     truth_path.parent.mkdir(parents=True, exist_ok=True)
     truth_path.write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n", "utf-8")

@@ -58,7 +58,7 @@ def baseline(tmp_path_factory) -> Path:
             shutil.rmtree(folder)
     paths, result = run_job(root / "data", root / "dagster_home")
     assert result.success
-    assert len(marts_snapshot(paths.marts_dir)) == 10
+    assert len(marts_snapshot(paths.marts_dir)) == 11
     return root
 
 

@@ -52,6 +52,10 @@ EXPECTED_ASSET_KEYS = {
     "marts/mart_program_overlap",
     "marts/mart_program_overlap_pairs",
     "marts/mart_target_gap",
+    "marts/mart_verval_summary",
+    "referensi/verval_alasan",
+    "referensi/verval_aturan_aset",
+    "restricted/verval_kasus",
     "publish/marts",
 }
 
