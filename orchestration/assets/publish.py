@@ -79,7 +79,7 @@ def write_catalog(release: Path, names: list[str], published_at: dt.datetime, ru
     with duckdb.connect(str(folder / CATALOG_FILE)) as con:
         for name in names:
             target = (folder / f"{name}.parquet").as_posix().replace("'", "''")
-            con.execute(f'create view "{name}" as select * from read_parquet(\'{target}\')')
+            con.execute(f"create view \"{name}\" as select * from read_parquet('{target}')")
         con.execute(
             "create table rilis as select ?::timestamptz as dipublikasikan, ?::varchar as run_id, "
             "?::varchar as folder_rilis",

@@ -140,9 +140,9 @@ def test_a_parquet_and_a_semicolon_csv_snapshot_with_extra_columns(run):
         ("F06", 2, dt.date(2025, 12, 20), 28.75),
     ]
     # The proxy-means-test score is not in the contract, and it is kept as it came.
-    assert query(
-        run, "select skor_pmt from raw.dtsen_keluarga where id_keluarga = 'F05'"
-    ) == [("0.811",)]
+    assert query(run, "select skor_pmt from raw.dtsen_keluarga where id_keluarga = 'F05'") == [
+        ("0.811",)
+    ]
     born = query(
         run,
         "select nik, tanggal_lahir from staging.stg_dtsen__anggota "
