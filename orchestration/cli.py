@@ -227,7 +227,7 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
     console.print("  or open the Dagster UI (runs, checks, lineage, schedule): make dev")
 
 
-def print_quarantine(paths: Paths, limit: int = 10) -> None:
+def print_quarantine(paths: Paths, limit: int = 8) -> None:
     """Per raw file with quarantined or recovered rows: how many, and why."""
     import duckdb
 
@@ -244,11 +244,19 @@ def print_quarantine(paths: Paths, limit: int = 10) -> None:
     if not files:
         console.print("Quarantine: no row of any file was kept out.")
         return
-    table = Table(title="Rows kept out of the marts (quarantine.quarantine_rows)")
-    for column in ("raw file", "rows", "quarantined", "NIK recovered", "reasons"):
-        table.add_column(column, justify="right" if column in ("rows", "quarantined") else "left")
+    total = sum(f[2] for f in files)
+    table = Table(
+        title=f"Rows kept out of the marts: {total:,} in {len(files)} file(s) "
+        "(quarantine.quarantine_rows)"
+    )
+    table.add_column("raw file", overflow="fold")
+    for column in ("rows", "kept out", "NIK recovered"):
+        table.add_column(column, justify="right")
+    table.add_column("main reason")
     for file, rows, bad, recovered, reasons in files[:limit]:
-        table.add_row(file, f"{rows:,}", f"{bad:,}", f"{recovered:,}", reasons)
+        parts = [r for r in reasons.split("; ") if r]
+        main = parts[0] + (f" (+{len(parts) - 1} more)" if len(parts) > 1 else "") if parts else ""
+        table.add_row(file, f"{rows:,}", f"{bad:,}", f"{recovered:,}", main)
     console.print(table)
     if len(files) > limit:
         console.print(f"… and {len(files) - limit} more file(s): .venv/bin/tepat check")
