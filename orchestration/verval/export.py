@@ -241,8 +241,16 @@ def _header(sheet, fmt, title: str, info: ExportInfo) -> int:
     return 4
 
 
+def _print_a4_landscape(sheet) -> None:
+    """Printed on A4 landscape, one page wide, like the kelurahan sheets."""
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+
+
 def _guide_sheet(workbook, fmt, cases: pd.DataFrame, info: ExportInfo) -> str:
     sheet = workbook.add_worksheet("Petunjuk")
+    _print_a4_landscape(sheet)
     row = _header(sheet, fmt, "Daftar Verifikasi dan Validasi (Verval) Lapangan", info)
     sheet.set_column(0, 0, 22)
     sheet.set_column(1, 1, 12)
@@ -288,6 +296,7 @@ def _guide_sheet(workbook, fmt, cases: pd.DataFrame, info: ExportInfo) -> str:
 
 def _summary_sheet(workbook, fmt, cases: pd.DataFrame, info: ExportInfo) -> str:
     sheet = workbook.add_worksheet("Ringkasan")
+    _print_a4_landscape(sheet)
     row = _header(
         sheet, fmt, "Ringkasan per kelurahan/desa (jumlah keluarga/NIK yang dikunjungi)", info
     )
