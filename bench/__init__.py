@@ -1,0 +1,1 @@
+"""`make bench`: the nightly job against a hand-written SQL reference (issue 7)."""
