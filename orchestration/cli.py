@@ -123,6 +123,9 @@ def execute_nightly(paths: Paths, progress: bool = False):
     job = definitions.resolve_job_def(NIGHTLY_JOB_NAME)
     run_id = str(uuid.uuid4())
     level = "WARNING" if progress else "INFO"
+    echo = os.environ.get("TEPAT_DBT_ECHO")
+    if progress:
+        os.environ["TEPAT_DBT_ECHO"] = "0"
     with dg.DagsterInstance.get() as instance:
         watcher = StepProgress(instance, run_id, total=len(job.graph.nodes)) if progress else None
         if watcher:
@@ -138,6 +141,10 @@ def execute_nightly(paths: Paths, progress: bool = False):
         finally:
             if watcher:
                 watcher.stop()
+            if progress:
+                os.environ.pop("TEPAT_DBT_ECHO", None)
+                if echo is not None:
+                    os.environ["TEPAT_DBT_ECHO"] = echo
 
 
 class StepProgress:
@@ -147,6 +154,8 @@ class StepProgress:
         import threading
 
         self.instance, self.run_id, self.total = instance, run_id, total
+        # Bound now: the dbt step redirects sys.stdout while it runs (TEPAT_DBT_ECHO=0).
+        self.console = Console(file=sys.stdout)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
@@ -167,7 +176,7 @@ class StepProgress:
         cursor = None
         with Progress(
             "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=console, transient=True,
+            TimeElapsedColumn(), console=self.console, transient=True,
         ) as bar:  # fmt: skip
             task = bar.add_task("nightly_refresh: starting", total=self.total)
             while not self._stop.wait(0.5):
@@ -187,7 +196,7 @@ class StepProgress:
                     running.pop(step, None)
                     bar.advance(task)
                     if event.event_type == DagsterEventType.STEP_FAILURE:
-                        console.print(f"[red]✗[/] {step} failed")
+                        self.console.print(f"[red]✗[/] {step} failed")
                 now = ", ".join(list(running)[:2]) or "…"
                 bar.update(task, description=f"nightly_refresh: {now}")
 

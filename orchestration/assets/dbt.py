@@ -1,5 +1,8 @@
 """dbt models as Dagster assets, grouped by their dbt folder (staging, intermediate, marts)."""
 
+import contextlib
+import io
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -54,7 +57,13 @@ def tepat_dbt_models(
         raise dg.Failure(description="Not building the warehouse: " + "; ".join(upstream) + ".")
     # dbt runs as a subprocess that inherits this environment; profiles.yml reads the
     # warehouse path from it, so staging and raw assets always share one file.
-    with dbt_environment(settings.warehouse):
+    # dagster-dbt echoes every dbt line to stdout; `tepat run` shows a progress bar instead
+    # (TEPAT_DBT_ECHO=0). The lines stay in dbt_project/logs/dbt.log and the run's events.
+    echo = os.environ.get("TEPAT_DBT_ECHO", "1") != "0"
+    with (
+        dbt_environment(settings.warehouse),
+        contextlib.nullcontext() if echo else contextlib.redirect_stdout(io.StringIO()),
+    ):
         invocation = dbt.cli(dbt_build_args(settings), context=context, raise_on_error=False)
         yield from invocation.stream()
     run_results = invocation.get_artifact("run_results.json")
