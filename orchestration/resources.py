@@ -64,12 +64,16 @@ def load_thresholds(expectations_dir: Path) -> dict[str, object]:
 
 
 def dbt_build_args(settings: TepatSettings) -> list[str]:
-    """Arguments of the nightly `dbt build` (pure, unit-tested)."""
+    """Arguments of the nightly `dbt build` (pure, unit-tested).
+
+    dbt unit tests check our SQL, not the night's data: the test suite runs them
+    (tests/e2e/test_dbt_unit_tests.py), the nightly build leaves them out.
+    """
     args = ["build"]
     variables = settings.dbt_vars()
     if variables:
         args += ["--vars", json.dumps(variables, sort_keys=True)]
-    return args
+    return [*args, "--exclude", "resource_type:unit_test"]
 
 
 @contextmanager

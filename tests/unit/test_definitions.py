@@ -123,6 +123,7 @@ def test_dbt_build_args():
     settings = TepatSettings.from_paths(Paths.from_env({"TEPAT_DATA_DIR": "/srv/tepat"}))
     args = dbt_build_args(settings)
     assert args[:2] == ["build", "--vars"]
+    assert args[3:] == ["--exclude", "resource_type:unit_test"]
     assert json.loads(args[2]) == {
         "quarantine_thresholds": {
             "default": 0.05,
