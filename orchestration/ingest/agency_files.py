@@ -32,8 +32,9 @@ booleans as `TRUE`/`FALSE`; text cells exactly as typed (an empty text cell is n
 that is merged vertically (one column, several rows) shows its value on each of those rows,
 as the person sees it; horizontal merges keep the value in their first cell only.
 
-The warehouse cleans values later, in SQL; `normalise_amount`, `normalise_date`,
-`match_kelurahan` and `recover_numeric_nik` are the pure helpers it calls for that.
+The warehouse cleans values later, in SQL (amounts, dates and the recovery of NIKs that
+Excel turned into numbers are dbt macros and models); `match_kelurahan` is the helper the
+loader calls to turn kelurahan names into codes.
 """
 
 from __future__ import annotations
@@ -775,55 +776,3 @@ def _lookup(name: str, index) -> list[tuple[str, str, str]]:
             if hits:
                 return hits
     return []
-
-
-# --------------------------------------------------------------------------------------------
-# NIK recovery
-# --------------------------------------------------------------------------------------------
-
-
-def normalise_name(name: str | None) -> str:
-    """`Yohanes  Ch. LAY` → `YOHANES CH LAY`: case, accents, punctuation and spacing go."""
-    if name is None:
-        return ""
-    text = unicodedata.normalize("NFKD", str(name))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"['’‘`]", "", text)
-    return " ".join(re.sub(r"[^0-9A-Za-z]+", " ", text).upper().split())
-
-
-def recover_numeric_nik(
-    stored_digits: str,
-    name: str | None,
-    no_kk: str | None,
-    candidates: list[tuple[str, str | None, str | None]],
-) -> str | None:
-    """The full NIK behind a NIK that Excel stored as a number, or None.
-
-    `stored_digits` is the text of the number cell (`5371011505800000`); its first 15 digits
-    are what Excel kept. `candidates` are registry persons `(nik, nama, no_kk)`. The NIK is
-    returned only when exactly ONE distinct 16-digit candidate NIK starts with those 15 digits
-    AND that person's name (normalised: case, punctuation, spacing) or `no_kk` (digits) equals
-    the roster's. Two candidates, none, or no confirming name/KK → None.
-    """
-    digits = "".join(ch for ch in str(stored_digits or "") if ch.isdigit())
-    if len(digits) < 15:
-        return None
-    prefix = digits[:15]
-    people: dict[str, list[tuple[str | None, str | None]]] = {}
-    for nik, nama, kk in candidates:
-        nik = str(nik or "").strip()
-        if len(nik) == 16 and nik.isdigit() and nik.startswith(prefix):
-            people.setdefault(nik, []).append((nama, kk))
-    if len(people) != 1:
-        return None
-    nik, records = next(iter(people.items()))
-    roster_name = normalise_name(name)
-    roster_kk = "".join(ch for ch in str(no_kk or "") if ch.isdigit())
-    for nama, kk in records:
-        if roster_name and normalise_name(nama) == roster_name:
-            return nik
-        kk_digits = "".join(ch for ch in str(kk or "") if ch.isdigit())
-        if len(roster_kk) == 16 and kk_digits == roster_kk:
-            return nik
-    return None

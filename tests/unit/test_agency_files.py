@@ -13,7 +13,6 @@ from orchestration.ingest.agency_files import (
     agency_header,
     match_kelurahan,
     read_agency_table,
-    recover_numeric_nik,
 )
 from orchestration.ingest.loader import RawFileError
 from orchestration.ingest.sources import SOURCES_BY_TABLE
@@ -353,52 +352,6 @@ def test_match_kelurahan_kecamatan_tells_twins_apart():
 def test_match_kelurahan_rejects_a_bad_kabkota():
     with pytest.raises(ValueError):
         match_kelurahan(["Oebobo"], "537")
-
-
-# ---------------------------------------------------------------------------------------------
-# NIK recovery
-# ---------------------------------------------------------------------------------------------
-
-STORED = "5371011505800000"  # Excel kept 537101150580000, the 16th digit is gone
-
-
-def test_recover_by_name():
-    candidates = [("5371011505800007", "Ani  Lede", "5371010101200009")]
-    assert recover_numeric_nik(STORED, "ANI LEDE", None, candidates) == "5371011505800007"
-
-
-def test_recover_by_no_kk():
-    candidates = [("5371011505800007", "Anita", "5371010101200009")]
-    assert recover_numeric_nik(STORED, "Ani", "5371010101200009", candidates) == (
-        "5371011505800007"
-    )
-
-
-def test_recover_refuses_two_candidates():
-    candidates = [
-        ("5371011505800007", "Ani Lede", None),
-        ("5371011505800008", "Budi", None),
-    ]
-    assert recover_numeric_nik(STORED, "Ani Lede", None, candidates) is None
-
-
-def test_recover_refuses_without_confirmation_or_candidate():
-    candidates = [("5371011505800007", "Budi", "5371010101200001")]
-    assert recover_numeric_nik(STORED, "Ani Lede", "5371010101200009", candidates) is None
-    assert recover_numeric_nik(STORED, "Ani Lede", None, []) is None
-    # a candidate that does not start with the stored digits is not a candidate
-    assert recover_numeric_nik(STORED, "Ani", None, [("5371011505810007", "Ani", None)]) is None
-    assert recover_numeric_nik("5.37101E+15", "Ani", None, [("5371011505800007", "Ani", None)]) is (
-        None
-    )
-
-
-def test_recover_same_person_twice_is_one_candidate():
-    candidates = [
-        ("5371011505800007", "Ani Lede", None),
-        ("5371011505800007", "Ani Lede", None),
-    ]
-    assert recover_numeric_nik(STORED, "Ani Lede", None, candidates) == "5371011505800007"
 
 
 def test_xlsx_saved_by_excel_float_nik_quote_prefix_and_repeated_header(tmp_path):
