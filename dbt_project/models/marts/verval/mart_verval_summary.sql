@@ -18,7 +18,16 @@ reasons as (
 
 ),
 
-per_reason as (
+-- Each case counts under its own reason and under `semua`.
+cases_with_all as (
+
+    select tahun, kode_alasan, kunci_kasus, kode_wilayah from cases
+    union all
+    select tahun, 'semua' as kode_alasan, kunci_kasus, kode_wilayah from cases
+
+),
+
+counted as (
 
     select
         cases.tahun,
@@ -28,35 +37,10 @@ per_reason as (
         count(distinct cases.kunci_kasus) as jumlah_sasaran,
         count(*) as jumlah_kasus
 
-    from cases
+    from cases_with_all as cases
     cross join {{ region_levels() }} as levels
     where length(cases.kode_wilayah) >= levels.panjang_kode
     group by 1, 2, 3, 4
-
-),
-
-all_reasons as (
-
-    select
-        cases.tahun,
-        levels.tingkat_wilayah,
-        substring(cases.kode_wilayah, 1, levels.panjang_kode) as kode_wilayah,
-        'semua' as kode_alasan,
-        count(distinct cases.kunci_kasus) as jumlah_sasaran,
-        count(*) as jumlah_kasus
-
-    from cases
-    cross join {{ region_levels() }} as levels
-    where length(cases.kode_wilayah) >= levels.panjang_kode
-    group by 1, 2, 3, 4
-
-),
-
-counted as (
-
-    select * from per_reason
-    union all
-    select * from all_reasons
 
 ),
 
