@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
-from orchestration.paths import Paths
+from tests.e2e.isolation import isolated_tepat
 
 HOUSEHOLDS = 1500
 SEED = 7
@@ -24,12 +23,7 @@ def nightly(tmp_path_factory):
     from orchestration.demo.generator import generate
 
     base = tmp_path_factory.mktemp("nightly")
-    saved = dict(os.environ)
-    os.environ["TEPAT_DATA_DIR"] = str(base / "data")
-    os.environ["DAGSTER_HOME"] = str(base / "dagster_home")
-    os.environ.pop("TEPAT_WAREHOUSE", None)
-    try:
-        paths = Paths.from_env()
+    with isolated_tepat(base) as paths:
         truth_path = base / "ground_truth.json"
         generate(paths.raw_dir, households=HOUSEHOLDS, seed=SEED, truth_path=truth_path)
         ensure_dagster_home()
@@ -43,9 +37,6 @@ def nightly(tmp_path_factory):
             "second": second,
             "first_marts": first_marts,
         }
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ row's fate is known: tests/fixtures/realworld/build.py says what each one is.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.paths import Paths
+from tests.e2e.isolation import isolated_tepat
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "realworld"
 RTLH = "rosters/5371/2026/KPG_RTLH/rtlh_dinas_perkim_2026.xlsx"
@@ -31,12 +30,7 @@ def run(tmp_path_factory):
     from orchestration.demo.generator import generate
 
     base = tmp_path_factory.mktemp("realworld")
-    saved = dict(os.environ)
-    os.environ["TEPAT_DATA_DIR"] = str(base / "data")
-    os.environ["DAGSTER_HOME"] = str(base / "dagster_home")
-    os.environ.pop("TEPAT_WAREHOUSE", None)
-    try:
-        paths = Paths.from_env()
+    with isolated_tepat(base) as paths:
         generate(paths.raw_dir, households=300, seed=11, truth_path=base / "truth.json")
         for folder in ("registry", "rosters"):
             shutil.copytree(FIXTURES / folder, paths.raw_dir / folder, dirs_exist_ok=True)
@@ -44,9 +38,6 @@ def run(tmp_path_factory):
         ensure_dagster_home()
         result = execute_nightly(paths)
         yield {"paths": paths, "result": result, "fixtures_before": before}
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def query(run, sql: str, params=()) -> list[tuple]:
