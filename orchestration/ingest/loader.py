@@ -8,6 +8,22 @@ a file that disappeared leaves the current state. The rows a file had before it 
 replaced or removed move to `raw_history.<table>` with `_removed_at`, so nothing loaded is
 ever lost.
 
+Whether a file changed is decided like git's index decides it, so that a night with no new
+files reads nothing: the manifest also keeps the file's size and modification time
+(`size_bytes`, `mtime_ns`, from the `stat` taken before the file is read).
+
+- size and mtime_ns both equal the manifest's → unchanged, the file is not opened;
+- otherwise the file is hashed (sha256): the same checksum → unchanged (it was touched or
+  copied, not edited) and the manifest takes the new size and mtime_ns, so the next run is
+  fast again; a different checksum → the file is loaded again;
+- a file modified less than `RACY_SECONDS` before it was looked at is stored without
+  mtime_ns: it could still change within the same timestamp tick without its mtime moving,
+  so the next run hashes it (and then records its mtime);
+- BPS files are always hashed (they are small): their checksum includes the alias file.
+
+A changed file is read once for its checksum and, for CSV, whether it is UTF-8; DuckDB (or
+the agency/BPS reader) then reads it again to load it.
+
 BPS names are matched to Kemendagri codes with the shipped aliases plus the user's own
 `data/raw/referensi/alias_wilayah_bps.csv` (BPS_ALIAS_FILE); changing that file reloads
 every BPS file, since it changes what their rows mean.
@@ -20,6 +36,7 @@ import hashlib
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,9 +56,21 @@ create table if not exists meta.file_manifest (
     size_bytes bigint,
     row_count bigint,
     loaded_at timestamp not null,
-    removed_at timestamp             -- set when the file was replaced or disappeared
+    removed_at timestamp,            -- set when the file was replaced or disappeared
+    mtime_ns bigint                  -- st_mtime_ns when checked; null: hash it next time
 );
+-- warehouses created before the stat cache
+alter table meta.file_manifest add column if not exists mtime_ns bigint;
 """
+
+#: A file modified this recently when it was looked at keeps no mtime_ns in the manifest
+#: (it could change again within the same timestamp tick): the next run hashes it.
+RACY_SECONDS = 2
+
+_INSERT_MANIFEST = (
+    "insert into meta.file_manifest (table_name, file_path, checksum, size_bytes, row_count, "
+    "loaded_at, removed_at, mtime_ns) values (?, ?, ?, ?, ?, now(), null, ?)"
+)
 
 # Header variants seen in agency files, keyed by the normalised header (see header_key).
 _HEADER_VARIANTS = {
@@ -91,11 +120,30 @@ def canonical_header(name: str, known: tuple[str, ...]) -> str:
 
 
 def sha256_of(path: Path) -> str:
+    return _read_digest(path, check_utf8=False)[0]
+
+
+def _read_digest(path: Path, check_utf8: bool) -> tuple[str, bool | None]:
+    """The file's sha256 and, when asked, whether it all decodes as UTF-8 (else None), in one
+    pass over 1 MB blocks. ASCII blocks skip the decoder: ASCII is always valid UTF-8."""
     digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")() if check_utf8 else None
+    is_utf8: bool | None = True if check_utf8 else None
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
+            if decoder is None or (block.isascii() and not decoder.getstate()[0]):
+                continue
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError:
+                decoder, is_utf8 = None, False
+    if decoder is not None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            is_utf8 = False
+    return digest.hexdigest(), is_utf8
 
 
 @dataclass
@@ -135,11 +183,16 @@ def _is_utf8(path: Path) -> bool:
 
 
 def _stage_duckdb(
-    con: duckdb.DuckDBPyConnection, path: Path, suffix: str, warnings: list[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    suffix: str,
+    warnings: list[str] | None = None,
+    is_utf8: bool | None = None,
 ) -> list[str]:
     """DuckDB reads the file itself. A CSV that is not UTF-8 (a Windows export) is first
-    re-encoded from Windows-1252 into a temporary copy; the raw file is never touched."""
-    if suffix == ".csv" and not _is_utf8(path):
+    re-encoded from Windows-1252 into a temporary copy; the raw file is never touched.
+    `is_utf8` is what the checksum pass found (None: not known, read the file to know)."""
+    if suffix == ".csv" and not (_is_utf8(path) if is_utf8 is None else is_utf8):
         with tempfile.TemporaryDirectory(prefix="tepat-cp1252-") as folder:
             copy = Path(folder) / path.name
             try:
@@ -155,7 +208,7 @@ def _stage_duckdb(
                 ) from None
             if warnings is not None:
                 warnings.append("file read as cp1252 (it is not UTF-8)")
-            return _stage_duckdb(con, copy, suffix)
+            return _stage_duckdb(con, copy, suffix, is_utf8=True)  # written as UTF-8 above
     con.execute(f"create temp table _incoming as {_DUCKDB_READERS[suffix]}", [str(path)])
     names = [row[0] for row in con.execute("describe _incoming").fetchall()]
     for i, name in enumerate(names):
@@ -235,6 +288,7 @@ def _stage_file(
     kode_kabkota: str | None = None,
     warnings: list[str] | None = None,
     raw_dir: Path | None = None,
+    is_utf8: bool | None = None,
 ) -> list[str]:
     """Read one file into temp table `_incoming` with columns __c0, __c1…; return headers.
 
@@ -258,7 +312,7 @@ def _stage_file(
             table = _agency_table(path, source, kode_kabkota, [] if warnings is None else warnings)
             return _stage_arrow(con, table)
         if suffix in _DUCKDB_READERS:
-            return _stage_duckdb(con, path, suffix, warnings)
+            return _stage_duckdb(con, path, suffix, warnings, is_utf8)
     except duckdb.Error as error:
         first_line = str(error).strip().splitlines()[0]
         raise RawFileError(f"cannot be read as {suffix[1:].upper()}: {first_line}") from None
@@ -271,6 +325,7 @@ def _load_file(
     raw_dir: Path,
     path: Path,
     warnings: list[str] | None = None,
+    is_utf8: bool | None = None,
 ) -> int:
     relative = path.relative_to(raw_dir).as_posix()
     folder_relative = path.relative_to(raw_dir / source.folder)
@@ -279,7 +334,9 @@ def _load_file(
     except ValueError as error:
         raise RawFileError(str(error)) from None
 
-    headers = _stage_file(con, path, source, extra.get("folder_kode_wilayah"), warnings, raw_dir)
+    headers = _stage_file(
+        con, path, source, extra.get("folder_kode_wilayah"), warnings, raw_dir, is_utf8
+    )
     known = source.required_columns + source.optional_columns
     canonical = [canonical_header(h, known) for h in headers]
     seen: dict[str, str] = {}
@@ -303,8 +360,18 @@ def _load_file(
     select.append(f"'{relative}'::varchar as _source_file")
     if "_row_number" in staged:  # the reader knows where the header really was
         select.append("_row_number::bigint as _row_number")
-    else:  # rowid follows insertion order, which DuckDB keeps equal to file order
-        select.append("(row_number() over (order by rowid) + 1)::bigint as _row_number")
+    else:
+        # rowid follows insertion order, which DuckDB keeps equal to file order. A table just
+        # filled by `create temp table … as` has consecutive rowids (from 0, or from a large
+        # offset inside a transaction): then rowid - first + 2 equals the row_number() over
+        # (order by rowid) + 1 it stands for, without the window's sort of every row.
+        first, last, count = con.execute(
+            "select min(rowid), max(rowid), count(*) from _incoming"
+        ).fetchone()
+        if count and last - first + 1 == count:
+            select.append(f"(rowid - {int(first)} + 2)::bigint as _row_number")
+        else:
+            select.append("(row_number() over (order by rowid) + 1)::bigint as _row_number")
     for meta in _META_COLUMNS:
         if meta in staged:
             select.append(f"{meta}::varchar as {meta}")
@@ -348,9 +415,45 @@ def _bps_aliases(raw_dir: Path) -> Path | None:
 
 def _checksum(path: Path, source: RawSource, raw_dir: Path) -> str:
     """The file's sha256; for BPS files also that of the user's alias file, if any."""
-    checksum = sha256_of(path)
-    aliases = _bps_aliases(raw_dir) if source.table == "bps_indicators" else None
-    return f"{checksum}+aliases:{sha256_of(aliases)}" if aliases else checksum
+    return _checksum_and_utf8(path, source, raw_dir)[0]
+
+
+def _checksum_and_utf8(path: Path, source: RawSource, raw_dir: Path) -> tuple[str, bool | None]:
+    """`_checksum`, and for a CSV DuckDB may read whether it is UTF-8, in one read."""
+    is_bps = source.table == "bps_indicators"
+    checksum, is_utf8 = _read_digest(path, check_utf8=path.suffix.lower() == ".csv" and not is_bps)
+    aliases = _bps_aliases(raw_dir) if is_bps else None
+    if aliases:
+        checksum = f"{checksum}+aliases:{sha256_of(aliases)}"
+    return checksum, is_utf8
+
+
+@dataclass(frozen=True)
+class _Known:
+    """A file's active manifest row: what it was when it was last loaded or checked."""
+
+    checksum: str
+    size_bytes: int | None
+    mtime_ns: int | None
+
+
+def _stat_unchanged(known: _Known | None, stat, source: RawSource) -> bool:
+    """The stat cache: same size and mtime as recorded means the same bytes, unread.
+    Never for BPS files, whose checksum also covers the alias file."""
+    return (
+        known is not None
+        and source.table != "bps_indicators"
+        and known.mtime_ns is not None
+        and known.mtime_ns == stat.st_mtime_ns
+        and known.size_bytes == stat.st_size
+    )
+
+
+def _trusted_mtime(stat) -> int | None:
+    """The mtime to record, or None when the file was modified too recently to trust it."""
+    if time.time_ns() - stat.st_mtime_ns < RACY_SECONDS * 1_000_000_000:
+        return None
+    return stat.st_mtime_ns
 
 
 def _retire_rows(con: duckdb.DuckDBPyConnection, table: str, relative: str) -> None:
@@ -394,13 +497,14 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
     """
     con.execute(MANIFEST_DDL)
     result = SyncResult(table=source.table)
-    current = dict(
-        con.execute(
-            "select file_path, checksum from meta.file_manifest "
+    current = {
+        file_path: _Known(checksum, size_bytes, mtime_ns)
+        for file_path, checksum, size_bytes, mtime_ns in con.execute(
+            "select file_path, checksum, size_bytes, mtime_ns from meta.file_manifest "
             "where table_name = ? and removed_at is null",
             [source.table],
         ).fetchall()
-    )
+    }
     table_exists = bool(
         con.execute(
             "select count(*) from information_schema.tables "
@@ -418,16 +522,28 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
     for path in files:
         relative = path.relative_to(raw_dir).as_posix()
         present.add(relative)
-        checksum = _checksum(path, source, raw_dir)
-        if current.get(relative) == checksum and table_exists:
+        known = current.get(relative) if table_exists else None
+        stat = path.stat()  # before reading: a change while it is read shows next time
+        if _stat_unchanged(known, stat, source):
+            result.unchanged.append(relative)
+            continue
+        checksum, is_utf8 = _checksum_and_utf8(path, source, raw_dir)
+        mtime_ns = _trusted_mtime(stat)
+        if known is not None and known.checksum == checksum:
+            if (known.size_bytes, known.mtime_ns) != (stat.st_size, mtime_ns):
+                con.execute(
+                    "update meta.file_manifest set size_bytes = ?, mtime_ns = ? "
+                    "where table_name = ? and file_path = ? and removed_at is null",
+                    [stat.st_size, mtime_ns, source.table, relative],
+                )
             result.unchanged.append(relative)
             continue
         con.execute("begin transaction")
         try:
-            if table_exists:
+            if known is not None:  # a new file has no rows to retire
                 _retire_rows(con, source.table, relative)
             file_warnings: list[str] = []
-            rows = _load_file(con, source, raw_dir, path, file_warnings)
+            rows = _load_file(con, source, raw_dir, path, file_warnings, is_utf8)
             result.warnings += [f"{relative}: {w}" for w in file_warnings]
             table_exists = True
             con.execute(
@@ -436,8 +552,8 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
                 [source.table, relative],
             )
             con.execute(
-                "insert into meta.file_manifest values (?, ?, ?, ?, ?, now(), null)",
-                [source.table, relative, checksum, path.stat().st_size, rows],
+                _INSERT_MANIFEST,
+                [source.table, relative, checksum, stat.st_size, rows, mtime_ns],
             )
             con.execute("commit")
         except (RawFileError, duckdb.Error) as error:
@@ -499,9 +615,7 @@ def sync_regions(con: duckdb.DuckDBPyConnection, version: str) -> SyncResult:
             "where table_name = 'kemendagri_wilayah' and removed_at is null"
         )
         con.execute(
-            "insert into meta.file_manifest values "
-            "('kemendagri_wilayah', ?, ?, null, ?, now(), null)",
-            [marker, marker, table.num_rows],
+            _INSERT_MANIFEST, ["kemendagri_wilayah", marker, marker, None, table.num_rows, None]
         )
         con.execute("commit")
         result.loaded.append(marker)

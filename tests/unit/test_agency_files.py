@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
+from orchestration.ingest import agency_files
 from orchestration.ingest.agency_files import (
     agency_header,
     match_kelurahan,
@@ -374,3 +375,134 @@ def test_xlsx_saved_by_excel_float_nik_quote_prefix_and_repeated_header(tmp_path
         (5, "5371011505800001", "teks", None),
     ]
     assert table.warnings == ["sheet 'Data': repeated header row(s) skipped: 4"]
+
+
+# ---------------------------------------------------------------------------------------------
+# XLSX streamed (read-only) vs the full workbook
+# ---------------------------------------------------------------------------------------------
+
+
+def read_both_ways(path: Path, monkeypatch) -> tuple:
+    """(blocks, warnings) of the streamed path and of the full-workbook path."""
+    streamed = agency_files._read_xlsx(path)
+    with monkeypatch.context() as patch:
+        patch.setattr(agency_files, "_is_streamable", lambda workbook: False)
+        full = agency_files._read_xlsx(path)
+    return streamed, full
+
+
+def block_tuples(read: tuple) -> tuple:
+    blocks, warnings = read
+    return [(b.sheet, b.records, b.merges) for b in blocks], warnings
+
+
+def build_plain_workbook(path: Path) -> Path:
+    """No merges, but every other odd case: a title above the header, NIKs as numbers and
+    in scientific notation, dates with and without time, booleans, a formula, an empty row,
+    a gap of missing rows, a styled empty cell beyond the data, a hidden row and a hidden
+    sheet, a numbering row and an empty sheet."""
+    book = xlsxwriter.Workbook(str(path))
+    date = book.add_format({"num_format": "dd/mm/yyyy"})
+    stamp = book.add_format({"num_format": "dd/mm/yyyy hh:mm"})
+    fill = book.add_format({"bg_color": "#FFFF00"})
+    one = book.add_worksheet("Penerima")
+    one.write("A1", "DAFTAR PENERIMA BANTUAN")
+    one.write_row(3, 0, ["No", "NIK", "Nama", "Nilai", "Tanggal", "Aktif"])
+    one.write_row(4, 0, [1, 2, 3, 4, 5, 6])
+    one.write_row(5, 0, [1, 5371011505800000, "Ani", 750000])
+    one.write_datetime(5, 4, dt.datetime(2025, 3, 12), date)
+    one.write_boolean(5, 5, True)
+    one.write_row(6, 0, [2, "5.37101E+15", "Budi", 1500.5])
+    one.write_datetime(6, 4, dt.datetime(2025, 3, 12, 10, 30), stamp)
+    one.write_boolean(6, 5, False)
+    # row 8 stays empty; rows 9-11 are missing from the file
+    one.write_row(11, 0, [3, "5371011505800003", "Citra"])
+    one.write_formula("D12", "=D6*2", None, 1500000)
+    one.set_row(11, None, None, {"hidden": True})
+    one.write_blank("J14", None, fill)  # a styled empty cell widens and lengthens the sheet
+    one.write_row(14, 0, ["JUMLAH", None, None, 3750000.5])
+    two = book.add_worksheet("Tahap 2")
+    two.write_row(0, 0, ["N I K", "Nama"])
+    two.write_row(1, 0, [5371014508950002, "Dedi"])
+    two.hide()
+    book.add_worksheet("Kosong")
+    book.close()
+    return path
+
+
+def test_plain_xlsx_is_streamed_and_reads_exactly_as_the_full_workbook(tmp_path, monkeypatch):
+    path = build_plain_workbook(tmp_path / "plain.xlsx")
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    assert agency_files._is_streamable(workbook)
+    workbook.close()
+    streamed, full = read_both_ways(path, monkeypatch)
+    assert block_tuples(streamed) == block_tuples(full)
+    assert streamed[1] == [
+        "sheet 'Penerima': hidden row(s) 12 are read",
+        "sheet 'Tahap 2' is hidden; it is read like the others",
+    ]
+    table = read_agency_table(path, KNOWN)
+    assert [(r["_sheet"], r["_row_number"], r["nik"], r["_nik_asal"]) for r in rows_of(table)] == [
+        ("Penerima", 6, "5371011505800000", "angka"),
+        ("Penerima", 7, "5.37101E+15", "notasi_ilmiah"),
+        ("Penerima", 12, "5371011505800003", "teks"),
+        ("Tahap 2", 2, "5371014508950002", "angka"),
+    ]
+    assert [(r["tanggal"], r["aktif"], r["nilai"]) for r in rows_of(table)][:3] == [
+        ("2025-03-12", "TRUE", "750000"),
+        ("2025-03-12T10:30:00", "FALSE", "1500.5"),
+        (None, None, "1500000"),
+    ]
+
+
+def test_fixture_xlsx_reads_exactly_as_the_full_workbook(monkeypatch):
+    path = (
+        Path(__file__).parents[1]
+        / "fixtures/realworld/rosters/5371/2026/KPG_RTLH/rtlh_dinas_perkim_2026.xlsx"
+    )
+    streamed, full = read_both_ways(path, monkeypatch)
+    assert block_tuples(streamed) == block_tuples(full)
+
+
+def test_xlsx_with_merged_cells_or_hyperlinks_uses_the_full_workbook(tmp_path, monkeypatch):
+    import openpyxl
+
+    merged = build_opd_workbook(tmp_path / "merged.xlsx")
+    linked = tmp_path / "linked.xlsx"
+    book = xlsxwriter.Workbook(str(linked))
+    sheet = book.add_worksheet("Data")
+    sheet.write_row(0, 0, ["NIK", "Nama"])
+    sheet.write_row(1, 0, ["5371011505800001", "Ani"])
+    sheet.write_url("D9", "https://example.org", string="bukti")
+    book.close()
+    for path in (merged, linked):
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        assert not agency_files._is_streamable(workbook)
+        workbook.close()
+    # the merged workbook's merges still reach the parser (vertical merge, title block)
+    blocks, _ = agency_files._read_xlsx(merged)
+    assert blocks[1].merges == [(7, 3, 8, 3)]
+
+
+def test_shared_strings_read_as_openpyxl_reads_them():
+    import io
+
+    from openpyxl.reader.strings import read_string_table
+
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "<si><t>NIK</t></si>"
+        "<si><t/></si>"
+        '<si><t xml:space="preserve">  Budi  </t></si>'
+        "<si><t>a_x005F_x000D_b</t></si>"
+        "<si><r><rPr><b/></rPr><t>Kel. </t></r><r><t>Oebobo</t></r></si>"
+        "<si><t>カ</t><rPh sb='0' eb='1'><t>カナ</t></rPh></si>"
+        "<si></si>"
+        "</sst>"
+    ).encode()
+    fast = agency_files._shared_strings(io.BytesIO(xml))
+    assert fast == list(read_string_table(io.BytesIO(xml)))
+    assert fast[:5] == ["NIK", "", "  Budi  ", "a_x000D_b", "Kel. Oebobo"]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 import xlsxwriter
 
+from orchestration.ingest import loader
 from orchestration.ingest.loader import RawFileError, canonical_header, sync_source
 from orchestration.ingest.sources import SOURCES_BY_TABLE
 
@@ -299,3 +303,168 @@ def test_a_windows_1252_registry_csv_is_read_without_touching_the_file(tmp_path,
         "select id_keluarga, status_bangunan from raw.dtsen_keluarga"
     ).fetchall() == [("K1", "milik sendiri – lunas")]
     assert keluarga.read_bytes() == before
+
+
+# ---------------------------------------------------------------------------------------------
+# The stat cache: unchanged files are not read
+# ---------------------------------------------------------------------------------------------
+
+ROSTER_FILE = "rosters/5371/2025/PKH/a.csv"
+
+
+def age(path: Path, seconds_ago: int) -> int:
+    """Set the file's mtime in the past (older than RACY_SECONDS); return it in ns."""
+    mtime_ns = (int(time.time()) - seconds_ago) * 1_000_000_000
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+    return mtime_ns
+
+
+def manifest_stat(con) -> list[tuple]:
+    return con.execute(
+        "select size_bytes, mtime_ns, removed_at is null from meta.file_manifest order by loaded_at"
+    ).fetchall()
+
+
+def forbid_reading(monkeypatch) -> None:
+    def fail(*args, **kwargs):
+        raise AssertionError("the file was read")
+
+    monkeypatch.setattr(loader, "_read_digest", fail)
+
+
+def test_a_file_with_unchanged_size_and_mtime_is_not_read(tmp_path, con, monkeypatch):
+    path = write(tmp_path / ROSTER_FILE, "nik\n1\n2\n")
+    mtime_ns = age(path, 3600)
+    sync_source(con, ROSTERS, tmp_path)
+    assert manifest_stat(con) == [(path.stat().st_size, mtime_ns, True)]
+    forbid_reading(monkeypatch)
+    again = sync_source(con, ROSTERS, tmp_path)
+    assert again.unchanged == [ROSTER_FILE] and again.loaded == []
+
+
+def test_a_touched_file_with_the_same_bytes_stays_unchanged(tmp_path, con, monkeypatch):
+    path = write(tmp_path / ROSTER_FILE, "nik\n1\n2\n")
+    age(path, 3600)
+    sync_source(con, ROSTERS, tmp_path)
+    touched_ns = age(path, 60)
+    touched = sync_source(con, ROSTERS, tmp_path)
+    assert touched.unchanged == [ROSTER_FILE] and touched.loaded == []
+    # No new manifest row, no rows retired; the new mtime is recorded for the next run.
+    assert manifest_stat(con) == [(path.stat().st_size, touched_ns, True)]
+    assert con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'raw_history'"
+    ).fetchone() == (0,)
+    forbid_reading(monkeypatch)
+    assert sync_source(con, ROSTERS, tmp_path).unchanged == [ROSTER_FILE]
+
+
+def test_a_file_changed_to_the_same_size_with_a_new_mtime_is_loaded_again(tmp_path, con):
+    path = write(tmp_path / ROSTER_FILE, "nik\n1\n2\n")
+    age(path, 3600)
+    sync_source(con, ROSTERS, tmp_path)
+    write(path, "nik\n7\n8\n")
+    age(path, 60)
+    assert sync_source(con, ROSTERS, tmp_path).loaded == [ROSTER_FILE]
+    assert con.execute("select nik from raw.roster_rows order by 1").fetchall() == [("7",), ("8",)]
+    assert [active for *_, active in manifest_stat(con)] == [False, True]
+
+
+def test_a_just_written_file_keeps_no_mtime_and_is_hashed_next_time(tmp_path, con, monkeypatch):
+    path = write(tmp_path / ROSTER_FILE, "nik\n1\n2\n")  # mtime: now, within RACY_SECONDS
+    sync_source(con, ROSTERS, tmp_path)
+    assert manifest_stat(con) == [(path.stat().st_size, None, True)]
+    hashed: list[Path] = []
+    read_digest = loader._read_digest
+    monkeypatch.setattr(
+        loader, "_read_digest", lambda p, **kw: hashed.append(p) or read_digest(p, **kw)
+    )
+    assert sync_source(con, ROSTERS, tmp_path).unchanged == [ROSTER_FILE]
+    assert hashed == [path]
+
+
+def test_a_warehouse_from_before_the_stat_cache_keeps_working(tmp_path, con):
+    path = write(tmp_path / ROSTER_FILE, "nik\n1\n2\n")
+    age(path, 3600)
+    con.execute(
+        "create schema meta; create table meta.file_manifest (table_name varchar not null, "
+        "file_path varchar not null, checksum varchar not null, size_bytes bigint, "
+        "row_count bigint, loaded_at timestamp not null, removed_at timestamp)"
+    )
+    con.execute(
+        "create schema raw; create table raw.roster_rows (nik varchar, _source_file varchar)"
+    )
+    con.execute("insert into raw.roster_rows values ('1', ?), ('2', ?)", [ROSTER_FILE] * 2)
+    con.execute(
+        "insert into meta.file_manifest values ('roster_rows', ?, ?, ?, 2, now(), null)",
+        [ROSTER_FILE, loader.sha256_of(path), path.stat().st_size],
+    )
+    assert sync_source(con, ROSTERS, tmp_path).unchanged == [ROSTER_FILE]
+    assert manifest_stat(con) == [(path.stat().st_size, path.stat().st_mtime_ns, True)]
+
+
+def test_bps_files_are_always_hashed(tmp_path, con, monkeypatch):
+    path = write(
+        tmp_path / "bps" / "p0.csv", "kode_wilayah,tahun,indikator,nilai\n5371,2025,p0,7.57\n"
+    )
+    age(path, 3600)
+    sync_source(con, BPS, tmp_path)
+    forbid_reading(monkeypatch)
+    with pytest.raises(AssertionError, match="the file was read"):
+        sync_source(con, BPS, tmp_path)
+
+
+def test_only_files_already_loaded_have_rows_to_retire(tmp_path, con, monkeypatch):
+    retired: list[str] = []
+    retire_rows = loader._retire_rows
+    monkeypatch.setattr(
+        loader,
+        "_retire_rows",
+        lambda con, table, relative: retired.append(relative) or retire_rows(con, table, relative),
+    )
+    first = write(tmp_path / ROSTER_FILE, "nik\n1\n")
+    write(tmp_path / "rosters/5371/2025/PKH/b.csv", "nik\n2\n")
+    sync_source(con, ROSTERS, tmp_path)
+    assert retired == []
+    write(first, "nik\n3\n4\n")
+    sync_source(con, ROSTERS, tmp_path)
+    assert retired == [ROSTER_FILE]
+
+
+def test_a_changed_csv_is_read_once_before_duckdb_loads_it(tmp_path, con, monkeypatch):
+    monkeypatch.setattr(
+        loader, "_is_utf8", lambda path: pytest.fail("UTF-8 checked in a second pass")
+    )
+    path = tmp_path / "registry/2025-03-31/keluarga.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(
+        "id_keluarga,no_kk,kode_wilayah,desil,status_bangunan\nK1,1,5371011001,2,ü\n".encode()
+    )
+    assert sync_source(con, KELUARGA, tmp_path).warnings == []
+    path.write_bytes(
+        "id_keluarga,no_kk,kode_wilayah,desil,status_bangunan\nK1,1,5371011001,2,ü\n".encode(
+            "cp1252"
+        )
+    )
+    result = sync_source(con, KELUARGA, tmp_path)
+    assert result.warnings == [
+        "registry/2025-03-31/keluarga.csv: file read as cp1252 (it is not UTF-8)"
+    ]
+    assert con.execute("select status_bangunan from raw.dtsen_keluarga").fetchall() == [("ü",)]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"a" * ((1 << 20) - 1) + "é".encode() + b"b", True),  # é cut at the block boundary
+        (b"a" * (1 << 20) + "é".encode()[:1], False),  # the file ends inside a character
+        (b"nik\n" + "Müller".encode("cp1252") + b"\n", False),
+        (b"plain ascii\n", True),
+        (b"", True),
+    ],
+)
+def test_checksum_and_utf8_in_one_pass(tmp_path, data, expected):
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    checksum, is_utf8 = loader._read_digest(path, check_utf8=True)
+    assert checksum == hashlib.sha256(data).hexdigest()
+    assert is_utf8 is expected
