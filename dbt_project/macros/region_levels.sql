@@ -21,6 +21,15 @@
     regexp_replace(trim({{ column }}), '[^0-9]', '', 'g')
 {%- endmacro %}
 
+{#- The same on DuckDB, where a value that is digits already (most of them) skips the trim and
+    the replacement: seconds per ten million rows on every read of the staging views. -#}
+{% macro duckdb__digits_only(column) -%}
+    (case
+        when regexp_full_match({{ column }}, '[0-9]*') then {{ column }}
+        else regexp_replace(trim({{ column }}), '[^0-9]', '', 'g')
+    end)
+{%- endmacro %}
+
 {#- Age in completed years of someone born on `birth_date` on day `at_date`. -#}
 {% macro age_in_years(birth_date, at_date) -%}
     (extract(year from {{ at_date }}) - extract(year from {{ birth_date }})

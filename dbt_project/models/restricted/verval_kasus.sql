@@ -407,8 +407,14 @@ heads as (
             order by case when is_hidup then 0 else 1 end, hubungan, nik
         ) as urutan
 
-    from {{ ref('int_dtsen_members_valid') }}
-    where id_keluarga in (select id_keluarga from all_cases)
+    from {{ ref('int_dtsen_members_valid') }} as members
+    -- Only the households (whole partitions) the sheet shows: numbering them alone gives the
+    -- same first member, over a fraction of the registry.
+    where exists (
+        select 1 from case_snapshots
+        where case_snapshots.tanggal_snapshot_data = members.tanggal_snapshot
+            and case_snapshots.id_keluarga = members.id_keluarga
+    )
 
 ),
 
