@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -83,6 +84,13 @@ def run(
     demo_households: Annotated[
         int, typer.Option(help="Demo size when data/raw/ is empty.")
     ] = DEFAULT_DEMO_HOUSEHOLDS,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Rebuild and publish even when nothing changed since the last publication.",
+        ),
+    ] = False,
 ) -> None:
     """Run the nightly job once (the job the schedule runs) and summarise the results."""
     verval.ensure_pseudonym_key()  # the HMAC secret, outside the repository (docs/privacy.md)
@@ -99,15 +107,19 @@ def run(
 
     prepare_dbt(paths)
     started = time.perf_counter()
-    result = execute_nightly(paths, progress=True)
+    result = execute_nightly(paths, progress=True, force=force)
     elapsed = time.perf_counter() - started
     print_summary(paths, result, elapsed)
     if not result.success:
         raise typer.Exit(code=1)
 
 
-def execute_nightly(paths: Paths, progress: bool = False):
+def execute_nightly(paths: Paths, progress: bool = False, force: bool = False):
     """Execute `nightly_refresh` in this process against the persistent Dagster instance.
+
+    With `force`, the warehouse is rebuilt and published even when nothing changed since the
+    last publication (orchestration/freshness.py); otherwise such a run loads nothing and
+    leaves data/marts/ as it is.
 
     With `progress`, a progress bar shows which steps run and how many are done, and the
     console log keeps to warnings (every message is still in the run's event log: make dev).
@@ -117,6 +129,7 @@ def execute_nightly(paths: Paths, progress: bool = False):
     import dagster as dg
 
     from orchestration.definitions import build_definitions
+    from orchestration.freshness import FORCE_TAG
     from orchestration.schedules import NIGHTLY_JOB_NAME
 
     definitions = build_definitions(paths)
@@ -135,7 +148,7 @@ def execute_nightly(paths: Paths, progress: bool = False):
                 instance=instance,
                 raise_on_error=False,
                 run_id=run_id,
-                tags={"launched_by": "tepat run"},
+                tags={"launched_by": "tepat run", **({FORCE_TAG: "true"} if force else {})},
                 run_config={"loggers": {"console": {"config": {"log_level": level}}}},
             )
         finally:
@@ -213,6 +226,18 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
         console.print(failure_report(result), markup=False, soft_wrap=True)
         return
 
+    if not published_in(result):
+        release = json.loads((paths.marts_dir / "release.json").read_text())
+        console.print(
+            f"[bold green]Nothing changed[/] since run {release['run_id']} "
+            f"(published {release['published_at']}): no raw file, model, check or library "
+            f"is new, so nothing was rebuilt ({elapsed:.0f} s). data/marts/ still holds "
+            "that run's marts. To rebuild anyway: .venv/bin/tepat run --force"
+        )
+        console.print(f"Checks passed: {passed} of {len(checks)} (re-run or reused)")
+        console.print(f"Marts:      {paths.marts_dir}/*.parquet")
+        return
+
     table = Table(title=f"tepat: nightly run finished in {elapsed:.0f} s")
     table.add_column("mart (data/marts/)")
     table.add_column("rows", justify="right")
@@ -234,6 +259,18 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
         soft_wrap=True,
     )
     console.print("  or open the Dagster UI (runs, checks, lineage, schedule): make dev")
+
+
+def published_in(result) -> bool:
+    """Whether the run published a new release (a run with nothing new does not)."""
+    import dagster as dg
+
+    key = dg.AssetKey(["publish", "marts"])
+    return any(
+        event.event_specific_data.materialization.asset_key == key
+        for event in result.all_events
+        if event.is_step_materialization
+    )
 
 
 def print_quarantine(paths: Paths, limit: int = 8) -> None:
@@ -327,6 +364,14 @@ def check() -> None:
             "where run_id = ? and not success order by check_name",
             [run_id],
         ).fetchall()
+        try:  # raw gates that stood on an earlier run's result (unchanged input)
+            reused = con.execute(
+                "select count(*) from meta.check_reuse "
+                "where run_id = ? and reused_from_run is not null",
+                [run_id],
+            ).fetchone()[0]
+        except duckdb.Error:
+            reused = 0
         try:
             files = con.execute(
                 "select file_sumber, jumlah_baris, baris_diterima, baris_dikarantina, "
@@ -340,6 +385,11 @@ def check() -> None:
         f"Run {run_id} ({checked_at:%Y-%m-%d %H:%M} UTC): {counts[0]} checks passed, "
         f"{counts[1]} failed."
     )
+    if reused:
+        console.print(
+            f"{reused} raw gate(s) were not re-run: their tables and suites were unchanged "
+            "since the run in which they passed (meta.check_reuse)."
+        )
     for name, message in failures:
         console.print(f"- [bold red]{name}[/]: {message}", soft_wrap=True)
     quarantined = [f for f in files if f[3]]

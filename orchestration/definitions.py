@@ -11,6 +11,7 @@ import os
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from orchestration.freshness import quiet_skipped_gate_notices
 from orchestration.paths import Paths
 from orchestration.project import dbt_project
 from orchestration.resources import TepatSettings, dbt_environment
@@ -42,6 +43,7 @@ def build_definitions(
         nightly_refresh,
     )
 
+    quiet_skipped_gate_notices()
     settings = TepatSettings.from_paths(paths)
     return dg.Definitions(
         assets=[*raw_assets, tepat_dbt_models, build_publish_asset()],

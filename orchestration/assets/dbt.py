@@ -4,6 +4,7 @@ import contextlib
 import io
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -14,6 +15,13 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration.freshness import (
+    build_fingerprint,
+    is_current,
+    is_forced,
+    last_published,
+    record_build,
+)
 from orchestration.project import dbt_project
 from orchestration.quality.gate import failures_in_run
 from orchestration.quality.history import dbt_results_frame, record
@@ -23,6 +31,7 @@ from orchestration.resources import (
     TepatSettings,
     dbt_build_args,
     dbt_environment,
+    warehouse_connection,
 )
 
 
@@ -55,6 +64,24 @@ def tepat_dbt_models(
     upstream = failures_in_run(context.instance, context.run_id)
     if upstream:
         raise dg.Failure(description="Not building the warehouse: " + "; ".join(upstream) + ".")
+    with warehouse_connection(settings.warehouse) as con:
+        fingerprint = build_fingerprint(con, Path(settings.expectations_dir))
+        published = last_published(con, fingerprint)
+    if published and not published.changed and is_current(settings.marts_dir, published):
+        if is_forced(context.run.tags):
+            context.log.info("Nothing changed since the last publication; rebuilding (--force).")
+        else:
+            # Yielding nothing: no model is materialised, so Dagster skips the mart checks
+            # and publication, and data/marts/ keeps the release built from these inputs.
+            context.log.info(
+                f"Nothing to rebuild: raw data, dbt project, quality suites and library "
+                f"versions are those of run {published.run_id}, published "
+                f"{published.published_at} UTC as release {published.release}, which "
+                "data/marts/ still holds. Run `tepat run --force` to rebuild anyway."
+            )
+            return
+    elif published and published.changed:
+        context.log.info(f"Rebuilding: {published.changed} changed since the last publication.")
     # dbt runs as a subprocess that inherits this environment; profiles.yml reads the
     # warehouse path from it, so staging and raw assets always share one file.
     # dagster-dbt echoes every dbt line to stdout; `tepat run` shows a progress bar instead
@@ -72,6 +99,8 @@ def tepat_dbt_models(
         report = dbt_failure_report(run_results, settings.warehouse)
         context.log.error(report)
         raise dg.Failure(description=report)
+    with warehouse_connection(settings.warehouse) as con:
+        record_build(con, context.run_id, fingerprint)
 
 
 def published_model_names() -> list[str]:

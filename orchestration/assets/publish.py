@@ -23,6 +23,7 @@ import duckdb
 from dagster_dbt import get_asset_key_for_model
 
 from orchestration.assets.dbt import published_model_names, tepat_dbt_models
+from orchestration.freshness import record_publication
 from orchestration.quality.gate import failures_in_run
 from orchestration.resources import DUCKDB_WRITER_POOL, TepatSettings, warehouse_connection
 
@@ -40,7 +41,7 @@ CATALOG_FILE = "marts.duckdb"
 
 def publish_tables(
     warehouse: str | Path, marts_dir: Path, names: list[str], run_id: str | None = None
-) -> dict[str, int]:
+) -> tuple[Path, dict[str, int]]:
     """Write `marts.<name>` tables as one new release and switch `marts_dir` to it.
 
     The release also holds release.json: when it was published, by which run, and the rows
@@ -69,7 +70,7 @@ def publish_tables(
     )
     switch_to(marts_dir, release)
     prune(releases, keep=release)
-    return counts
+    return release, counts
 
 
 def write_catalog(release: Path, names: list[str], published_at: dt.datetime, run_id) -> None:
@@ -126,9 +127,11 @@ def build_publish_asset() -> dg.AssetsDefinition:
                 description="Not publishing: " + "; ".join(reasons) + ". data/marts/ still "
                 "holds the last good marts."
             )
-        counts = publish_tables(
+        release, counts = publish_tables(
             settings.warehouse, Path(settings.marts_dir), names, run_id=context.run_id
         )
+        with warehouse_connection(settings.warehouse) as con:
+            record_publication(con, context.run_id, release.name)
         for name, rows in counts.items():
             context.log.info(f"published {name}.parquet: {rows} rows")
         return dg.MaterializeResult(

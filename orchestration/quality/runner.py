@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from orchestration.quality.suites import Suite, threshold_for
 
 CHUNK_ROWS = 250_000
+#: Validation results kept per batch in the GX project: its last runs (a week of nights).
+KEEP_RUNS = 7
 _LONG_DIGITS = re.compile(r"[0-9]{15,}")
 
 
@@ -104,7 +107,7 @@ class SuiteOutcome:
 class QualityProject:
     """The GX file project under data/quality/: suites, results and Data Docs."""
 
-    def __init__(self, quality_dir: Path) -> None:
+    def __init__(self, quality_dir: Path, keep_runs: int = KEEP_RUNS) -> None:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -116,6 +119,7 @@ class QualityProject:
             self.context.variables.save()
         self.source = self.context.data_sources.add_or_update_pandas("tepat")
         self._definitions: dict[str, Any] = {}
+        self.keep_runs = keep_runs
 
     def definition(self, name: str, expectations: list[dict[str, Any]]):
         """A validation definition for one batch of a suite (created once per run)."""
@@ -138,9 +142,62 @@ class QualityProject:
         self._definitions[name] = definition
         return definition
 
-    def build_docs(self) -> Path:
-        self.context.build_data_docs()
+    @property
+    def site(self) -> Path:
         return Path(self.context.root_directory) / "uncommitted" / "data_docs" / "local_site"
+
+    def build_docs(self, suite: str | None = None, run_name: str | None = None) -> Path:
+        """Prune old results, then render the Data Docs.
+
+        With `suite` and `run_name`: only that suite's pages of that run, and the index (a
+        check refreshes what it wrote, at a cost bounded by `keep_runs`, not by the age of
+        the project). Without: every page (`tepat docs` when the site is missing)."""
+        self.prune()
+        if suite is None:
+            self.context.build_data_docs()
+            return self.site
+        identifiers = [
+            key for key in self.context.expectations_store.list_keys() if _of_suite(key.name, suite)
+        ]
+        identifiers += [
+            key
+            for key in self.context.validation_results_store.list_keys()
+            if _of_suite(key.expectation_suite_identifier.name, suite)
+            and key.run_id.run_name == run_name
+        ]
+        if identifiers:  # an empty list would mean "every page"
+            self.context.build_data_docs(resource_identifiers=identifiers)
+        return self.site
+
+    def prune(self, keep_runs: int | None = None) -> int:
+        """Forget the validation results of each batch older than its last `keep_runs` runs
+        (their pages go with them when the index is rebuilt). meta.check_results in the
+        warehouse keeps the whole history; this only bounds the Data Docs. Returns how many
+        results were removed."""
+        keep = self.keep_runs if keep_runs is None else keep_runs
+        store = self.context.validation_results_store
+        latest: dict[str, dict[str, str]] = {}
+        keys = store.list_keys()
+        for key in keys:
+            runs = latest.setdefault(key.expectation_suite_identifier.name, {})
+            run_id = key.run_id
+            runs[run_id.run_name] = max(runs.get(run_id.run_name, ""), run_id.to_tuple()[1])
+        kept = {
+            (name, run)
+            for name, runs in latest.items()
+            for run in sorted(runs, key=runs.__getitem__, reverse=True)[:keep]
+        }
+        removed = 0
+        for key in keys:
+            if (key.expectation_suite_identifier.name, key.run_id.run_name) not in kept:
+                store.remove_key(key)
+                removed += 1
+        return removed
+
+
+def _of_suite(name: str, suite: str) -> bool:
+    """Whether a GX suite or result name (`<suite>__<batch>[__m<mostly>]`) is of `suite`."""
+    return name == suite or name.startswith(f"{suite}__")
 
 
 def _chunks(con: duckdb.DuckDBPyConnection, query: str, params: list[Any], rows: int):
@@ -198,93 +255,312 @@ def run_suite(
     from great_expectations.core.run_identifier import RunIdentifier
 
     started = time.perf_counter()
-    run_id = RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC))
+    validation = _Validation(
+        suite=suite,
+        project=project,
+        thresholds=thresholds,
+        run_id=RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC)),
+    )
     findings: list[Finding] = []
-    rows_checked = 0
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for batch_name, batch in suite.batches.items():
             expectations = [e for e in suite.expectations if e["meta"]["batch"] == batch_name]
             if not expectations:
                 continue
             query = batch["query"]
-            if batch.get("per_file"):
+            if not batch.get("per_file"):
+                running = validation.new_running()
+                for frame in _chunks(con, query, [], chunk_rows):
+                    validation.validate(batch_name, expectations, None, frame, running)
+                findings += validation.finish(running)
+            elif all(_countable(e) for e in expectations):
+                findings += validation.per_file_in_chunks(
+                    con, batch_name, expectations, query, chunk_rows
+                )
+            else:
                 files = [
                     row[0]
                     for row in con.execute(
                         f"select distinct _source_file from ({query}) order by 1"
                     ).fetchall()
                 ]
-                targets = [
-                    (file, f"select * from ({query}) where _source_file = ?", [file])
-                    for file in files
+                sql = f"select * from ({query}) where _source_file = ?"
+                for file in files:
+                    running = validation.new_running()
+                    for frame in _chunks(con, sql, [file], chunk_rows):
+                        validation.validate(batch_name, expectations, file, frame, running)
+                    findings += validation.finish(running)
+    return SuiteOutcome(suite, findings, time.perf_counter() - started, validation.rows_checked)
+
+
+#: Row rules whose bad rows pandas can count file by file from the chunk GX validated
+#: (`_unexpected_rows`), with the keyword arguments that count understands.
+_COUNTABLE = {
+    "expect_column_values_to_be_in_set": {"column", "value_set", "mostly"},
+    "expect_column_values_to_not_be_null": {"column", "mostly"},
+    "expect_column_values_to_be_between": {
+        "column", "min_value", "max_value", "strict_min", "strict_max", "mostly",
+    },
+}  # fmt: skip
+
+
+def _countable(expectation: dict[str, Any]) -> bool:
+    allowed = _COUNTABLE.get(expectation["type"])
+    return allowed is not None and set(expectation["kwargs"]) <= allowed
+
+
+def _unexpected_rows(frame: pd.DataFrame, config: dict[str, Any]):
+    """Per row of `frame`: (unexpected, missing) as GX counts them for a countable rule."""
+    kind, kwargs = config["type"], config["kwargs"]
+    values = frame[kwargs["column"]]
+    missing = values.isna().to_numpy()
+    if kind == "expect_column_values_to_not_be_null":
+        return missing, np.zeros(len(frame), dtype=bool)
+    if kind == "expect_column_values_to_be_in_set":
+        in_set = values.isin(kwargs["value_set"]).to_numpy(dtype=bool, na_value=False)
+        return ~missing & ~in_set, missing
+    low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    present = values.where(~missing)
+    bad = np.zeros(len(frame), dtype=bool)
+    if low is not None:
+        below = present <= low if kwargs.get("strict_min") else present < low
+        bad |= below.to_numpy(dtype=bool, na_value=False)
+    if high is not None:
+        above = present >= high if kwargs.get("strict_max") else present > high
+        bad |= above.to_numpy(dtype=bool, na_value=False)
+    return ~missing & bad, missing
+
+
+@dataclass
+class _Validation:
+    """One suite's validation: GX definitions, the running findings and the rows seen."""
+
+    suite: Suite
+    project: QualityProject
+    thresholds: dict[str, Any]
+    run_id: Any
+    rows_checked: int = 0
+
+    @staticmethod
+    def new_running() -> dict[int, Finding]:
+        return {}
+
+    @staticmethod
+    def finish(running: dict[int, Finding]) -> list[Finding]:
+        return [running[index] for index in sorted(running)]
+
+    def configure(
+        self, expectations: list[dict[str, Any]], file: str | None
+    ) -> list[dict[str, Any]]:
+        """The GX configuration of each expectation: quarantine rules get `mostly` from the
+        threshold of the file (or of the table, when `file` is None)."""
+        configured = []
+        for expectation in expectations:
+            config = {k: v for k, v in expectation.items() if k != "meta"}
+            config["kwargs"] = dict(expectation["kwargs"])
+            if expectation["meta"].get("quarantine_rule"):
+                share = threshold_for(self.thresholds, self.suite.table, file)
+                config["kwargs"]["mostly"] = round(1 - share, 6)
+            config["meta"] = {"why": expectation["meta"].get("why", "")}
+            configured.append(config)
+        return configured
+
+    def definition(self, batch_name: str, configured: list[dict[str, Any]]):
+        """The GX validation definition of a batch and the ids of its expectations, in the
+        order of `configured` (GX does not keep the suite's order)."""
+        mostly_key = "_".join(
+            str(c["kwargs"].get("mostly", "")) for c in configured if "mostly" in c["kwargs"]
+        )
+        name = f"{self.suite.name}__{batch_name}" + (f"__m{mostly_key}" if mostly_key else "")
+        definition = self.project.definition(name, configured)
+        if [e.expectation_type for e in definition.suite.expectations] != [
+            c["type"] for c in configured
+        ]:
+            raise RuntimeError(f"{name}: the stored suite does not match {self.suite.path}")
+        return definition, [expectation.id for expectation in definition.suite.expectations]
+
+    def template(
+        self, batch_name: str, file: str | None, config: dict[str, Any], expectation: dict
+    ) -> Finding:
+        quarantine_rule = expectation["meta"].get("quarantine_rule")
+        return Finding(
+            suite=self.suite.name,
+            batch=batch_name,
+            file=file,
+            expectation=config["type"],
+            column=config["kwargs"].get("column"),
+            success=True,
+            why=expectation["meta"].get("why", ""),
+            what_to_do=expectation["meta"].get("what_to_do", ""),
+            mostly=config["kwargs"].get("mostly"),
+            min_bad_rows=int(self.thresholds.get("min_bad_rows", 0)) if quarantine_rule else 0,
+        )
+
+    def run_gx(self, definition, ids: list[str], frame: pd.DataFrame, configured) -> list:
+        """Validate one chunk; GX's result of each expectation, in the order of `ids`.
+
+        GX gets only the columns the expectations read when each names them (it hashes the
+        whole frame it is given); a table-level expectation gets every column."""
+        frame = frame.drop(columns="_source_file", errors="ignore")
+        columns = _columns_read(configured)
+        if columns is not None and set(columns) <= set(frame.columns):
+            frame = frame[columns]
+        result = definition.run(batch_parameters={"dataframe": frame}, run_id=self.run_id)
+        by_id = {r.expectation_config.id: r for r in result.results}
+        return [by_id[i] for i in ids]
+
+    def validate(
+        self,
+        batch_name: str,
+        expectations: list[dict[str, Any]],
+        file: str | None,
+        frame: pd.DataFrame,
+        running: dict[int, Finding],
+        count_rows: bool = True,
+    ) -> None:
+        """Validate one chunk of one file (or of a batch that is not per file) with GX and
+        fold the results into `running`."""
+        configured = self.configure(expectations, file)
+        definition, ids = self.definition(batch_name, configured)
+        if count_rows:
+            self.rows_checked += len(frame)
+        outcomes = self.run_gx(definition, ids, frame, configured)
+        for index, (config, expectation, outcome) in enumerate(
+            zip(configured, expectations, outcomes, strict=True)
+        ):
+            example_column = expectation["meta"].get("example_column")
+            bad_rows = (outcome.result or {}).get("unexpected_count") or 0
+            examples = (
+                _examples_from_frame(frame, config, example_column)
+                if example_column and bad_rows
+                else []
+            )
+            if config["type"] == "expect_table_row_count_to_equal" and len(frame):
+                # The rows themselves are the examples (duplicate keys, empty files).
+                examples = [
+                    mask_value("; ".join(f"{k}={v}" for k, v in row.items()))
+                    for row in frame.head(5).to_dict("records")
                 ]
-            else:
-                targets = [(None, query, [])]
-            for file, sql, params in targets:
-                configured = []
-                for expectation in expectations:
-                    config = {k: v for k, v in expectation.items() if k != "meta"}
-                    config["kwargs"] = dict(expectation["kwargs"])
-                    if expectation["meta"].get("quarantine_rule"):
-                        share = threshold_for(thresholds, suite.table, file)
-                        config["kwargs"]["mostly"] = round(1 - share, 6)
-                    config["meta"] = {"why": expectation["meta"].get("why", "")}
-                    configured.append(config)
-                mostly_key = "_".join(
-                    str(c["kwargs"].get("mostly", ""))
-                    for c in configured
-                    if "mostly" in c["kwargs"]
+            template = self.template(batch_name, file, config, expectation)
+            running[index] = _merge(
+                [running[index]] if index in running else [], outcome, template, examples
+            )
+
+    def per_file_in_chunks(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        batch_name: str,
+        expectations: list[dict[str, Any]],
+        query: str,
+        chunk_rows: int,
+    ) -> list[Finding]:
+        """A per-file batch of row rules in one pass over the whole query.
+
+        GX validates each chunk of `chunk_rows` rows, whichever files it holds; pandas then
+        counts each file's bad and missing rows in that chunk, so every finding still names
+        its file. The counts must add up to GX's own for the chunk; if they do not (a rule
+        pandas counts differently), that chunk is validated file by file with GX instead.
+        """
+        configured = self.configure(expectations, None)
+        definition, ids = self.definition(batch_name, configured)
+        by_file: dict[str | None, dict[int, Finding]] = {}
+        for frame in _chunks(con, query, [], chunk_rows):
+            if not len(frame):
+                continue
+            self.rows_checked += len(frame)
+            positions = frame.groupby("_source_file", sort=False, dropna=False).indices
+            outcomes = self.run_gx(definition, ids, frame, configured)
+            try:
+                counted = [_unexpected_rows(frame, config) for config in configured]
+            except (TypeError, ValueError):  # values pandas cannot compare: let GX count
+                counted = []
+            if not counted or not all(
+                _adds_up(outcome, unexpected, missing, len(frame))
+                for outcome, (unexpected, missing) in zip(outcomes, counted, strict=True)
+            ):
+                for file, rows in positions.items():
+                    file = None if pd.isna(file) else file
+                    running = by_file.setdefault(file, {})
+                    part = frame.iloc[rows]
+                    self.validate(batch_name, expectations, file, part, running, False)
+                continue
+            for file, rows in positions.items():
+                file = None if pd.isna(file) else file
+                running = by_file.setdefault(file, {})
+                configured_for_file = (
+                    self.configure(expectations, file)
+                    if self.thresholds.get("files")
+                    else configured
                 )
-                name = f"{suite.name}__{batch_name}" + (f"__m{mostly_key}" if mostly_key else "")
-                definition = project.definition(name, configured)
-                ids = [expectation.id for expectation in definition.suite.expectations]
-                if [e.expectation_type for e in definition.suite.expectations] != [
-                    c["type"] for c in configured
-                ]:
-                    raise RuntimeError(f"{name}: the stored suite does not match {suite.path}")
-                running: list[list[Finding]] = [[] for _ in configured]
-                for frame in _chunks(con, sql, params, chunk_rows):
-                    rows_checked += len(frame)
-                    if "_source_file" in frame.columns:
-                        frame = frame.drop(columns="_source_file")
-                    result = definition.run(batch_parameters={"dataframe": frame}, run_id=run_id)
-                    # GX does not keep the suite's order: find each result by expectation id.
-                    by_id = {r.expectation_config.id: r for r in result.results}
-                    for index, (config, expectation) in enumerate(
-                        zip(configured, expectations, strict=True)
-                    ):
-                        template = Finding(
-                            suite=suite.name,
-                            batch=batch_name,
-                            file=file,
-                            expectation=config["type"],
-                            column=config["kwargs"].get("column"),
-                            success=True,
-                            why=expectation["meta"].get("why", ""),
-                            what_to_do=expectation["meta"].get("what_to_do", ""),
-                            mostly=config["kwargs"].get("mostly"),
-                            min_bad_rows=int(thresholds.get("min_bad_rows", 0))
-                            if expectation["meta"].get("quarantine_rule")
-                            else 0,
-                        )
-                        outcome = by_id[ids[index]]
+                for index, (config, expectation, outcome) in enumerate(
+                    zip(configured_for_file, expectations, outcomes, strict=True)
+                ):
+                    unexpected, missing = counted[index]
+                    bad = unexpected[rows]
+                    result = _FileResult.of(outcome, len(rows), int(bad.sum()), missing[rows])
+                    examples: list[str] = []
+                    if result.result["unexpected_count"]:
+                        part = frame.iloc[rows[bad][:5]]
                         example_column = expectation["meta"].get("example_column")
-                        bad_rows = (outcome.result or {}).get("unexpected_count") or 0
-                        examples = (
-                            _examples_from_frame(frame, config, example_column)
-                            if example_column and bad_rows
-                            else []
-                        )
-                        if config["type"] == "expect_table_row_count_to_equal" and len(frame):
-                            # The rows themselves are the examples (duplicate keys, empty files).
-                            examples = [
-                                mask_value("; ".join(f"{k}={v}" for k, v in row.items()))
-                                for row in frame.head(5).to_dict("records")
-                            ]
-                        merged = _merge(running[index], outcome, template, examples)
-                        running[index] = [merged]
-                findings += [entry[0] for entry in running if entry]
-    return SuiteOutcome(suite, findings, time.perf_counter() - started, rows_checked)
+                        values = part[
+                            example_column if example_column else config["kwargs"]["column"]
+                        ]
+                        examples = [mask_value(value) for value in values.tolist()]
+                    template = self.template(batch_name, file, config, expectation)
+                    running[index] = _merge(
+                        [running[index]] if index in running else [], result, template, examples
+                    )
+        findings = []
+        for file in sorted(by_file, key=lambda f: (f is None, f or "")):
+            findings += self.finish(by_file[file])
+        return findings
+
+
+@dataclass
+class _FileResult:
+    """One file's share of GX's result for a chunk, shaped as GX's result for `_merge`."""
+
+    success: bool
+    result: dict[str, Any]
+
+    @classmethod
+    def of(cls, outcome, rows: int, unexpected: int, missing) -> _FileResult:
+        details = outcome.result or {}
+        result = {"element_count": rows, "unexpected_count": unexpected}
+        if "missing_count" in details:
+            result["missing_count"] = int(missing.sum())
+        return cls(success=unexpected == 0, result=result)
+
+
+def _adds_up(outcome, unexpected, missing, rows: int) -> bool:
+    """Whether pandas' counts of a chunk are GX's (and GX's verdict follows from them)."""
+    details = outcome.result or {}
+    raised = (outcome.exception_info or {}).get("raised_exception")
+    if "unexpected_count" not in details or raised:
+        return False
+    counts = {
+        "element_count": rows,
+        "unexpected_count": int(unexpected.sum()),
+        "missing_count": int(missing.sum()),
+    }
+    if any(int(details[k] or 0) != v for k, v in counts.items() if k in details):
+        return False
+    mostly = outcome.expectation_config.kwargs.get("mostly")
+    return mostly is not None or bool(outcome.success) == (counts["unexpected_count"] == 0)
+
+
+def _columns_read(configured: list[dict[str, Any]]) -> list[str] | None:
+    """The columns the expectations read, or None when one reads the whole table."""
+    columns: list[str] = []
+    for config in configured:
+        kwargs = config["kwargs"]
+        named = [kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B")]
+        named += list(kwargs.get("column_list") or [])
+        named = [c for c in named if c]
+        if not named or "row_condition" in kwargs:
+            return None
+        columns += [c for c in named if c not in columns]
+    return columns
 
 
 def frame_of_findings(outcome: SuiteOutcome, run_id: str) -> pd.DataFrame:

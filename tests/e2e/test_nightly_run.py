@@ -122,24 +122,68 @@ def test_unchanged_input_loads_nothing_and_publishes_the_same_marts(nightly):
 
 
 def test_every_check_result_is_kept_and_data_docs_are_written(nightly):
+    """The first run validates every suite; the second, on the same files, reuses the
+    result of each raw gate (nothing validated, nothing added to meta.check_results)."""
     import duckdb
+
+    from orchestration.quality.suites import load_suites
 
     paths = nightly["paths"]
     first, second = nightly["first"], nightly["second"]
+    raw_checks = {s.check_name for s in load_suites(paths.expectations_dir) if s.asset[0] == "raw"}
+    assert len(raw_checks) == 7
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         per_run = dict(
             con.execute(
                 "select run_id, count(*) from meta.check_results group by run_id"
             ).fetchall()
         )
+        ge_checks = {
+            run_id: {
+                name
+                for (name,) in con.execute(
+                    "select distinct check_name from meta.check_results "
+                    "where kind = 'great_expectations' and run_id = ?",
+                    [run_id],
+                ).fetchall()
+            }
+            for run_id in (first.run_id, second.run_id)
+        }
         kinds = {
             row[0] for row in con.execute("select distinct kind from meta.check_results").fetchall()
         }
         failed = con.execute("select count(*) from meta.check_results where not success").fetchone()
-    assert set(per_run) == {first.run_id, second.run_id}
-    assert per_run[first.run_id] == per_run[second.run_id] > 100
+        reuse = con.execute(
+            "select run_id, count(*), count(*) filter (where success), "
+            "count(distinct reused_from_run) filter (where reused_from_run = ?) "
+            "from meta.check_reuse group by run_id order by run_id",
+            [first.run_id],
+        ).fetchall()
+    assert per_run[first.run_id] > 100
     assert kinds == {"great_expectations", "dbt_test"}
     assert failed == (0,)
+
+    # The dbt tests are asset checks too; the GE gates are named ge_<suite>.
+    first_checks = {
+        c.check_name for c in first.get_asset_check_evaluations() if c.check_name.startswith("ge_")
+    }
+    assert ge_checks[first.run_id] == first_checks >= raw_checks
+    second_checks = {
+        c.check_name: c
+        for c in second.get_asset_check_evaluations()
+        if c.check_name.startswith("ge_")
+    }
+    reused = {name for name, c in second_checks.items() if "reused_from_run" in c.metadata}
+    assert reused == raw_checks  # 7 reused, 0 validated
+    for name in reused:
+        check = second_checks[name]
+        assert check.passed
+        assert check.metadata["reused_from_run"].value == first.run_id
+        assert check.description.startswith("Not re-run: raw.")
+    # Mart checks run again only if the dbt step rebuilt the marts; raw gates add no rows.
+    assert ge_checks[second.run_id] == set(second_checks) - reused
+    assert sorted(reuse) == sorted([(first.run_id, 7, 7, 0), (second.run_id, 7, 7, 1)])
+
     docs = paths.data_dir / "quality" / "gx" / "uncommitted" / "data_docs" / "local_site"
     assert (docs / "index.html").exists()
     assert len(list((docs / "validations").rglob("*.html"))) >= 17

