@@ -22,7 +22,7 @@ from orchestration.freshness import (
     last_published,
     record_build,
 )
-from orchestration.project import dbt_project
+from orchestration.project import dbt_project, prune_invocation_targets
 from orchestration.quality.gate import failures_in_run
 from orchestration.quality.history import dbt_results_frame, record
 from orchestration.quality.report import dbt_failure_report
@@ -94,6 +94,7 @@ def tepat_dbt_models(
         invocation = dbt.cli(dbt_build_args(settings), context=context, raise_on_error=False)
         yield from invocation.stream()
     run_results = invocation.get_artifact("run_results.json")
+    prune_invocation_targets(Path(invocation.project_dir) / invocation.target_path)
     record(settings.warehouse, dbt_results_frame(run_results, context.run_id))
     if not invocation.is_successful():
         report = dbt_failure_report(run_results, settings.warehouse)
