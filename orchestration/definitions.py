@@ -14,7 +14,7 @@ from dagster_dbt import DbtCliResource
 from orchestration.freshness import quiet_skipped_gate_notices
 from orchestration.paths import Paths
 from orchestration.project import dbt_project
-from orchestration.resources import TepatSettings, dbt_environment
+from orchestration.resources import TepatSettings, dbt_environment, dbt_vars_args
 
 DEFAULT_CRON = "0 2 * * *"
 DEFAULT_TIMEZONE = "Asia/Makassar"
@@ -23,8 +23,9 @@ DEFAULT_TIMEZONE = "Asia/Makassar"
 def prepare_dbt(paths: Paths) -> None:
     """Write the dbt manifest (`dbt parse`) that the dbt assets are built from."""
     dbt = DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable())
+    args = ["parse", "--quiet", *dbt_vars_args(TepatSettings.from_paths(paths))]
     with dbt_environment(paths.warehouse):
-        dbt.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+        dbt.cli(args, target_path=dbt_project.target_path).wait()
 
 
 def build_definitions(

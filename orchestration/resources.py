@@ -75,17 +75,21 @@ def load_thresholds(expectations_dir: Path) -> dict[str, object]:
     }
 
 
+def dbt_vars_args(settings: TepatSettings) -> list[str]:
+    """`--vars` for every dbt command of a run. `dbt parse` gets them too: dbt drops its
+    partial parse when the vars differ from the saved manifest's, and would parse the whole
+    project again each night."""
+    variables = settings.dbt_vars()
+    return ["--vars", json.dumps(variables, sort_keys=True)] if variables else []
+
+
 def dbt_build_args(settings: TepatSettings) -> list[str]:
     """Arguments of the nightly `dbt build` (pure, unit-tested).
 
     dbt unit tests check our SQL, not the night's data: the test suite runs them
     (tests/e2e/test_dbt_unit_tests.py), the nightly build leaves them out.
     """
-    args = ["build"]
-    variables = settings.dbt_vars()
-    if variables:
-        args += ["--vars", json.dumps(variables, sort_keys=True)]
-    return [*args, "--exclude", "resource_type:unit_test"]
+    return ["build", *dbt_vars_args(settings), "--exclude", "resource_type:unit_test"]
 
 
 @contextmanager
