@@ -177,6 +177,11 @@ class Bench:
         )
         if measured.returncode != 0 or not result_path.exists():
             tail = log.read_text(errors="replace").splitlines()[-15:]
+            if measured.returncode == -9:  # SIGKILL: the kernel's OOM killer, as a rule
+                tail.append(
+                    f"(killed by SIGKILL at a peak of {_gb(measured.peak_bytes)}: most likely "
+                    "out of memory; check `dmesg` or `journalctl -k` for the OOM killer)"
+                )
             console.print(f"  [bold red]{label} failed[/] (log: {log})")
             raise PhaseFailed(f"{label} failed; last lines of {log}:\n" + "\n".join(tail), measured)
         return measured, json.loads(result_path.read_text())
@@ -632,7 +637,8 @@ def main(
             try:
                 records.append(bench.size(size, households, regenerate, verify))
             except PhaseFailed as failed:  # no data or no manifest: nothing to measure
-                console.print(f"[bold red]{size} not measured:[/]", str(failed), markup=False)
+                console.print(f"[bold red]{size} not measured:[/]")
+                console.print(str(failed), markup=False)
     finally:
         shutil.rmtree(bench.tmp, ignore_errors=True)
     print_tables(records)
