@@ -234,7 +234,11 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
             f"is new, so nothing was rebuilt ({elapsed:.0f} s). data/marts/ still holds "
             "that run's marts. To rebuild anyway: .venv/bin/tepat run --force"
         )
-        console.print(f"Checks passed: {passed} of {len(checks)} (re-run or reused)")
+        reused = sum(1 for c in checks if "reused_from_run" in c.metadata)
+        console.print(
+            f"Raw gates passed: {passed} of {len(checks)}"
+            + (f" ({reused} not re-run: their tables are unchanged)" if reused else "")
+        )
         console.print(f"Marts:      {paths.marts_dir}/*.parquet")
         return
 

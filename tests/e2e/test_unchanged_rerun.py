@@ -83,3 +83,13 @@ def test_force_rebuilds_and_publishes_a_new_release_of_the_same_numbers(nightly,
                 rebuilt.fetchall()
                 == duckdb.sql(f"select * from '{original}' order by all").fetchall()
             ), name
+
+
+def test_the_summary_says_nothing_changed_and_which_release_stays(nightly, capsys):
+    from orchestration.cli import print_summary
+
+    print_summary(nightly["paths"], nightly["second"], elapsed=3.0)
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"Nothing changed since run {nightly['first'].run_id}" in out
+    assert "Raw gates passed: 7 of 7 (7 not re-run: their tables are unchanged)" in out
+    assert "tepat run --force" in out
