@@ -20,6 +20,10 @@ Why it is built like this:
 - Vectorised throughout (numpy, pyarrow): a million households with four snapshots and all
   rosters are generated in well under a minute. Python loops run only over regions,
   programmes and periods, and over the cells of the .xlsx files (xlsxwriter has no bulk API).
+- Memory about 1 GB per million households (10M fit a 24 GB machine): text columns (NIK,
+  names, codes) are made on demand for the rows being written, never kept whole; registry
+  CSVs are built and written in chunks; snapshots hold int32 indices; a few tables at most
+  wait for the writer thread; the verval truth keeps only the households each roster names.
 - Deterministic: every random draw comes from `np.random.default_rng([seed, stream, …])`, so
   the same seed gives byte-identical files (xlsx included: fixed document dates, and
   xlsxwriter's fixed zip timestamps).
@@ -47,7 +51,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -627,11 +631,32 @@ class _Universe:
     vanished: np.ndarray  # first snapshot index without the household (4 = never)
     pp: dict[str, np.ndarray]
     status: np.ndarray  # (4, P) int8: 0 absent/not born, 1 hidup, 2 meninggal, 3 pindah
-    hh_text: dict[str, pa.Array] = field(default_factory=dict)
-    pp_text: dict[str, pa.Array] = field(default_factory=dict)
+    #: given and family names; pp["first_name"] and pp["last_name"] index it
+    vocab: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
 
     def present(self, s: int) -> np.ndarray:
         return (self.created <= s) & (self.vanished > s)
+
+    # Text columns are made on demand, for the rows asked only: kept whole, they would cost
+    # about 20 bytes per row each (at 10M households, 35M people).
+
+    def id_keluarga_text(self, households: np.ndarray) -> pa.Array:
+        padded = pc.utf8_lpad(_str(self.hh["id"][households]), width=9, padding="0")
+        return pc.binary_join_element_wise("KLG", padded, "")
+
+    def no_kk_text(self, households: np.ndarray) -> pa.Array:
+        return _str(self.hh["no_kk"][households])
+
+    def kode_wilayah_text(self, households: np.ndarray) -> pa.Array:
+        return _str(self.hh["desa"][households])
+
+    def nik_text(self, people: np.ndarray) -> pa.Array:
+        return _str(self.pp["nik"][people])
+
+    def nama_text(self, people: np.ndarray) -> pa.Array:
+        first = self.vocab.take(self.pp["first_name"][people])
+        last = self.vocab.take(self.pp["last_name"][people])
+        return pc.binary_join_element_wise(first, last, " ")
 
 
 def _grow(a: np.ndarray, n: int) -> np.ndarray:
@@ -754,6 +779,8 @@ def _simulate_registry(
         pp=pp,
         status=np.stack([_grow(a, n_p) for a in status]),
     )
+    # _finalise makes sorted copies: let the unsorted originals go first.
+    del hh, pp, created, vanished, desil, updated, status
     _finalise(rng, universe, regions, rates)
     return universe
 
@@ -783,15 +810,18 @@ def _finalise(
     order = np.lexsort((ids, u.hh["kab"]))
     inverse = np.empty(n_h, np.int64)
     inverse[order] = np.arange(n_h)
-    u.hh = {k: v[order] for k, v in u.hh.items()}
+    for k in list(u.hh):  # one column at a time: never two copies of the whole table
+        u.hh[k] = u.hh[k][order]
     u.hh["id"] = ids[order]
     u.hh["kec"] = u.hh["desa"] // 10_000
     u.desil, u.updated = u.desil[:, order], u.updated[:, order]
     u.created, u.vanished = u.created[order], u.vanished[order]
     u.pp["hh"] = inverse[u.pp["hh"]]
     p_order = np.lexsort((u.pp["birth"], u.pp["role"], u.pp["hh"]))
-    u.pp = {k: v[p_order] for k, v in u.pp.items()}
+    for k in list(u.pp):
+        u.pp[k] = u.pp[k][p_order]
     u.status = u.status[:, p_order]
+    del p_order, inverse
 
     # NIK: kecamatan (6) + DDMMYY (women +40) + serial 0001–8999, unique per prefix+DDMMYY.
     female = (u.pp["sex"] == 2).astype(np.int64)
@@ -800,20 +830,16 @@ def _finalise(
     if serial.max(initial=0) >= FABRICATED_SERIAL_MIN:
         raise RuntimeError("NIK serial space exhausted")  # impossible at realistic sizes
     u.pp["nik"] = key * 10_000 + serial
+    del female, key, serial
     # no_kk: kecamatan (6) + DDMMYY of issue + serial, same rule (no +40).
     key = u.hh["kec"] * 1_000_000 + _ddmmyy(u.hh["kk_issued"])
     u.hh["no_kk"] = key * 10_000 + _group_rank(rng, key) + 1
+    del key
+    for k in ("size", "head_age", "head_female", "kk_issued"):  # only the simulation used these
+        del u.hh[k]
     _share_no_kk(rng, u, rates)
 
     _name_people(rng, u, regions)
-    u.hh_text = {
-        "id_keluarga": pc.binary_join_element_wise(
-            "KLG", pc.utf8_lpad(_str(u.hh["id"]), width=9, padding="0"), ""
-        ),
-        "no_kk": _str(u.hh["no_kk"]),
-        "kode_wilayah": _str(u.hh["desa"]),
-    }
-    u.pp_text["nik"] = _str(u.pp["nik"])
 
 
 def _share_no_kk(rng: np.random.Generator, u: _Universe, rates: ErrorRates) -> None:
@@ -852,8 +878,8 @@ def _name_people(rng: np.random.Generator, u: _Universe, regions: list[_Region])
     group_of_region = np.array([groups.index(r.group) for r in regions])
     group = group_of_region[u.hh["kab"][u.pp["hh"]]]
     sex = u.pp["sex"]
-    first = np.zeros(n_p, np.int64)
-    last = np.zeros(n_p, np.int64)
+    first = np.zeros(n_p, np.int16)  # indices into the vocabulary (a few hundred names)
+    last = np.zeros(n_p, np.int16)
     uf, ul = rng.random(n_p), rng.random(n_p)
     family_u = rng.random(len(u.hh["kab"]))[u.pp["hh"]]
     inherits = np.isin(u.pp["role"], (1, 3, 5))
@@ -870,9 +896,8 @@ def _name_people(rng: np.random.Generator, u: _Universe, regions: list[_Region])
                 pool = codes(last_names[s])
                 draw = ul[sel]
             last[sel] = pool[(draw * len(pool)).astype(np.int64)]
-    vocab = pa.array(vocabulary, pa.string())
-    u.pp_text["nama"] = pc.binary_join_element_wise(vocab.take(first), vocab.take(last), " ")
-    u.pp_text["_vocab"] = vocab  # for fabricated roster names
+    u.pp["first_name"], u.pp["last_name"] = first, last
+    u.vocab = pa.array(vocabulary, pa.string())  # also for fabricated roster names
 
 
 # --------------------------------------------------------------------------------------------
@@ -882,7 +907,11 @@ def _name_people(rng: np.random.Generator, u: _Universe, regions: list[_Region])
 
 @dataclass
 class _Snapshot:
-    """One registry snapshot as the roster builder needs it (universe indices throughout)."""
+    """One registry snapshot as the roster builder needs it (universe indices throughout).
+
+    Four of them live at once, so indices are int32 (people and households stay far below
+    2**31) and per-household counts int16: half the memory of int64.
+    """
 
     index: int
     day: date
@@ -898,15 +927,15 @@ class _Snapshot:
     second: np.ndarray  # (H,) second living member, -1 none
     dead_member: np.ndarray  # (H,) first deceased member, -1 none
     shared_no_kk: np.ndarray  # (H,) bool
-    living_count: np.ndarray  # (H,)
+    living_count: np.ndarray  # (H,) int16
 
 
 def _first_and_second(
     members: np.ndarray, hh_of: np.ndarray, n_h: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """For people sorted by household: the first and second of each household (-1 none)."""
-    first = np.full(n_h, -1, np.int64)
-    second = np.full(n_h, -1, np.int64)
+    first = np.full(n_h, -1, members.dtype)
+    second = np.full(n_h, -1, members.dtype)
     if len(members) == 0:
         return first, second
     is_first = np.ones(len(members), bool)
@@ -921,12 +950,15 @@ def _first_and_second(
 def _snapshot(u: _Universe, s: int, n_regions: int) -> _Snapshot:
     n_h = len(u.hh["kab"])
     present = u.present(s)
-    hh = np.flatnonzero(present)
+    hh = np.flatnonzero(present).astype(np.int32)
     pp_hh = u.pp["hh"]
     listed = present[pp_hh] & (u.status[s] > 0)
-    people = np.flatnonzero(listed)
-    living = people[u.status[s][people] == 1]
-    dead = people[u.status[s][people] == 2]
+    people = np.flatnonzero(listed).astype(np.int32)
+    del listed
+    status = u.status[s][people]
+    living = people[status == 1]
+    dead = people[status == 2]
+    del status
     regions = np.arange(n_regions + 1)
 
     def bounds(households: np.ndarray) -> np.ndarray:
@@ -953,7 +985,7 @@ def _snapshot(u: _Universe, s: int, n_regions: int) -> _Snapshot:
         second=second,
         dead_member=dead_member,
         shared_no_kk=shared,
-        living_count=np.bincount(pp_hh[living], minlength=n_h),
+        living_count=np.bincount(pp_hh[living], minlength=n_h).astype(np.int16),
     )
 
 
@@ -969,21 +1001,32 @@ def _sekolah(age: np.ndarray, latent_desil: np.ndarray, propensity: np.ndarray) 
     return np.where(age < start, 0, np.where(age < leave, 1, 2)).astype(np.int8)
 
 
-def _keluarga_table(u: _Universe, snap: _Snapshot) -> pa.Table:
-    idx = pa.array(snap.hh)
-    desil = u.desil[snap.index][snap.hh]
+#: Rows per chunk of a registry CSV. A snapshot's keluarga/anggota rows are built and written
+#: chunk by chunk (the CSV bytes are those of the whole table), never held whole in memory.
+_CSV_CHUNK_ROWS = 1 << 19
+
+
+def _chunks(rows: np.ndarray) -> Iterator[np.ndarray]:
+    """Consecutive slices of `rows`, _CSV_CHUNK_ROWS long (one empty slice if it is empty)."""
+    for lo in range(0, max(len(rows), 1), _CSV_CHUNK_ROWS):
+        yield rows[lo : lo + _CSV_CHUNK_ROWS]
+
+
+def _keluarga_table(u: _Universe, snap: _Snapshot, households: np.ndarray) -> pa.Table:
+    """keluarga.csv rows of `households` (a slice of snap.hh)."""
+    desil = u.desil[snap.index][households]
     cols: dict[str, pa.Array] = {
-        "id_keluarga": u.hh_text["id_keluarga"].take(idx),
-        "no_kk": u.hh_text["no_kk"].take(idx),
-        "kode_wilayah": u.hh_text["kode_wilayah"].take(idx),
+        "id_keluarga": u.id_keluarga_text(households),
+        "no_kk": u.no_kk_text(households),
+        "kode_wilayah": u.kode_wilayah_text(households),
         "desil": pa.array(desil, pa.int8(), mask=desil == 0),
-        "jumlah_anggota": pa.array(snap.living_count[snap.hh], pa.int16()),
+        "jumlah_anggota": pa.array(snap.living_count[households], pa.int16()),
         "tanggal_pemutakhiran": pa.array(
-            u.updated[snap.index][snap.hh].astype("datetime64[D]"), pa.date32()
+            u.updated[snap.index][households].astype("datetime64[D]"), pa.date32()
         ),
     }
     for name in KELUARGA_COLUMNS[6:]:
-        values = u.hh[name][snap.hh]
+        values = u.hh[name][households]
         if name in _PMT_CATEGORIES:
             cols[name] = pa.array(_PMT_CATEGORIES[name][0], pa.string()).take(pa.array(values))
         else:
@@ -991,16 +1034,15 @@ def _keluarga_table(u: _Universe, snap: _Snapshot) -> pa.Table:
     return pa.table(cols)
 
 
-def _anggota_table(u: _Universe, snap: _Snapshot) -> pa.Table:
-    people = snap.people
-    idx = pa.array(people)
+def _anggota_table(u: _Universe, snap: _Snapshot, people: np.ndarray) -> pa.Table:
+    """anggota.csv rows of `people` (a slice of snap.people)."""
     hh = u.pp["hh"][people]
     sekolah = _sekolah(snap.age[people], u.hh["d0"][hh], u.pp["school"][people])
     return pa.table(
         {
-            "nik": u.pp_text["nik"].take(idx),
-            "id_keluarga": u.hh_text["id_keluarga"].take(pa.array(hh)),
-            "nama": u.pp_text["nama"].take(idx),
+            "nik": u.nik_text(people),
+            "id_keluarga": u.id_keluarga_text(hh),
+            "nama": u.nama_text(people),
             "hubungan": pa.array(u.pp["role"][people]),
             "jenis_kelamin": pa.array(u.pp["sex"][people]),
             "tanggal_lahir": pa.array(u.pp["birth"][people].astype("datetime64[D]"), pa.date32()),
@@ -1115,6 +1157,25 @@ def _write_csv(path: Path, table: pa.Table) -> None:
     pacsv.write_csv(table, path, write_options=_CSV_OPTIONS)
 
 
+class _CsvSink:
+    """One CSV file written table by table, header with the first: the same bytes as
+    `_write_csv` of their concatenation (pyarrow writes row by row, quoting nothing)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer: pacsv.CSVWriter | None = None
+
+    def write(self, table: pa.Table) -> None:
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = pacsv.CSVWriter(str(self.path), table.schema, write_options=_CSV_OPTIONS)
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+
 def write_roster_xlsx(
     path: str,
     nik: list[str],
@@ -1173,12 +1234,16 @@ def _xlsx_worker(job_dir: str) -> None:
 class _Writer:
     """Writes files in the background so that generation and I/O overlap.
 
-    CSV files (pyarrow releases the GIL) are written by a thread. Large .xlsx batches go to
+    CSV files (pyarrow releases the GIL) are written by a thread, in submission order; at
+    most `MAX_QUEUED` tables wait for it (generation blocks beyond that), so that tables
+    waiting to be written never pile up in memory. Large .xlsx batches go to
     one worker process (xlsxwriter is pure Python, and this machine has a second core): the
     rosters are handed over as Arrow IPC files and the worker is a plain `python -c`
     subprocess, so nothing depends on how the caller's main module is guarded. Output never
     depends on scheduling: each file is written whole by one task.
     """
+
+    MAX_QUEUED = 3
 
     def __init__(self, use_process: bool) -> None:
         self._threads = ThreadPoolExecutor(max_workers=1)
@@ -1187,8 +1252,21 @@ class _Writer:
         self._jobs = 0
         self._worker: subprocess.Popen | None = None
 
+    def _submit(self, task: Callable[..., None], *args: object) -> None:
+        self._futures.append(self._threads.submit(task, *args))
+        if len(self._futures) > self.MAX_QUEUED:  # one thread, FIFO: wait for an older task
+            self._futures[-self.MAX_QUEUED - 1].result()
+
     def csv(self, path: Path, table: pa.Table) -> None:
-        self._futures.append(self._threads.submit(_write_csv, path, table))
+        self._submit(_write_csv, path, table)
+
+    def csv_chunks(self, path: Path, tables: Iterable[pa.Table]) -> None:
+        """One CSV from consecutive tables of one schema, each built (by iterating `tables`)
+        while the previous ones are being written."""
+        sink = _CsvSink(path)
+        for table in tables:
+            self._submit(sink.write, table)
+        self._submit(sink.close)
 
     def xlsx(self, path: Path, table: pa.Table, mangled: np.ndarray) -> None:
         if self._job_dir is None:
@@ -1275,6 +1353,24 @@ class _Rows:
 
     def __len__(self) -> int:
         return len(self.nik)
+
+
+@dataclass(frozen=True)
+class _VervalRows:
+    """What the verval truth keeps of one roster category (every roster's are kept until the
+    end, so nothing more): the distinct households it names or, for NIKs not in the registry
+    (category 5), the NIKs and their desa codes."""
+
+    category: int
+    households: np.ndarray  # distinct universe indices; empty for category 5
+    nik: pa.Array | None = None  # category 5 only
+    kode_wilayah: pa.Array | None = None  # category 5 only
+
+    @classmethod
+    def of(cls, rows: _Rows) -> _VervalRows:
+        if rows.category == CAT_NOT_IN_REGISTRY:
+            return cls(rows.category, np.zeros(0, np.int64), rows.nik, rows.kode_wilayah)
+        return cls(rows.category, np.unique(rows.households))
 
 
 def _fabricated_numbers(
@@ -1365,13 +1461,14 @@ class _RosterBuilder:
         # Household propensity to receive aid, shared by all programmes (so they overlap).
         self.aid_propensity = rng.standard_normal(len(u.hh["kab"]))
         self.fabricated = np.zeros(0, np.int64)  # fabricated NIKs of the current roster
-        self.vocab = u.pp_text["_vocab"]
+        self.vocab = u.vocab
         # People whose 15 leading NIK digits are theirs alone: a NIK of theirs that loses its
         # 16th digit in Excel can be recovered (DESIGN §3.1, issue 5).
         _, inverse, counts = np.unique(u.pp["nik"] // 10, return_inverse=True, return_counts=True)
         self.unique_nik_prefix = counts[inverse] == 1
-        #: per roster: (kode_program, rows per category) for the verval truth
-        self.verval_rows: list[tuple[str, list[_Rows]]] = []
+        #: per roster: (kode_program, rows per category) for the verval truth; quarantine
+        #: candidates (categories 7–9) match nobody and are left out
+        self.verval_rows: list[tuple[str, list[_VervalRows]]] = []
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -1399,17 +1496,15 @@ class _RosterBuilder:
         upper: np.ndarray | None = None,
     ) -> _Rows:
         """Rows for registry people: their NIK, their household's no_kk and desa."""
-        idx = pa.array(people, pa.int64())
         hh = self.u.pp["hh"][people]
-        hh_idx = pa.array(hh, pa.int64())
-        nama = self.u.pp_text["nama"].take(idx)
+        nama = self.u.nama_text(people)
         if upper is not None and upper.any():
             nama = pc.if_else(pa.array(upper), pc.utf8_upper(nama), nama)
         return _Rows(
-            nik=self.u.pp_text["nik"].take(idx),
-            no_kk=self.u.hh_text["no_kk"].take(hh_idx),
+            nik=self.u.nik_text(people),
+            no_kk=self.u.no_kk_text(hh),
             nama=nama,
-            kode_wilayah=self.u.hh_text["kode_wilayah"].take(hh_idx),
+            kode_wilayah=self.u.kode_wilayah_text(hh),
             nilai=nilai,
             category=category,
             unit_desil=self.u.desil[snap.index][hh].astype(np.int8),
@@ -1453,7 +1548,7 @@ class _RosterBuilder:
         nik = _fabricated_numbers(rng, kec, lo_day, hi_day, True, self.fabricated)
         self.fabricated = np.concatenate([self.fabricated, nik])
         if households is not None:
-            no_kk = self.u.hh_text["no_kk"].take(pa.array(households, pa.int64()))
+            no_kk = self.u.no_kk_text(households)
             unit_desil = self.u.desil[snap.index][households].astype(np.int8)
         else:
             kk = _fabricated_numbers(rng, kec, _day(date(2008, 1, 1)), _day(end), False)
@@ -1536,7 +1631,9 @@ class _RosterBuilder:
             # Some base recipients' NIKs were typed into General cells too, but the name is
             # there and the 15 leading digits are one person's: they are recovered, and count.
             # Chosen by a hash of the person, not the rng, so the rest of the data stays put.
-            picked = (base_people * 7919) % 1000 < round(rates.excel_recoverable * 1000)
+            picked = (base_people.astype(np.int64) * 7919) % 1000 < round(
+                rates.excel_recoverable * 1000
+            )
             base_rows.nik_as_number = picked & self.unique_nik_prefix[base_people]
         parts.append(base_rows)
 
@@ -1641,7 +1738,9 @@ class _RosterBuilder:
 
         parts = [p for p in parts if len(p)]
         if parts:
-            self.verval_rows.append((prog.kode, parts))
+            self.verval_rows.append(
+                (prog.kode, [_VervalRows.of(p) for p in parts if p.category not in _QUARANTINED])
+            )
         if not parts:  # nobody to list (tiny demo): no file, as an agency would send none
             return None
         category = np.concatenate([np.full(len(p), p.category, np.int8) for p in parts])
@@ -1814,7 +1913,10 @@ VERVAL_REASONS: tuple[str, ...] = (
 
 
 def _verval_truth(
-    u: _Universe, regions: list[_Region], last: _Snapshot, rosters: list[tuple[str, list[_Rows]]]
+    u: _Universe,
+    regions: list[_Region],
+    last: _Snapshot,
+    rosters: list[tuple[str, list[_VervalRows]]],
 ) -> dict:
     """Who the verval list of YEAR must name, reason by reason, from the generator's choices.
 
@@ -1822,18 +1924,23 @@ def _verval_truth(
     is the household — of the recipient (keluarga) or of the person (individu) — and, for
     roster NIKs not in DTSEN, the NIK. Registry reasons are households of the year's
     reference snapshot (the last one). Quarantined rows (categories 7–9) match nobody.
+    Household ids are turned into text only for the households named.
     """
-    ids = np.array(u.hh_text["id_keluarga"].to_pylist(), dtype=object)
     codes = [r.code for r in regions]
     programme_reasons = ("meninggal", "inklusi", "tidak_padan", "ganda")
     cases: dict[str, set[tuple[str, str]]] = {k: set() for k in programme_reasons}
     kab_of: dict[str, str] = {}
+
+    def household_ids(index: np.ndarray) -> list[str]:
+        """id_keluarga of universe households `index`, noting their kabupaten/kota."""
+        ids = u.id_keluarga_text(index).to_pylist()
+        kab_of.update(zip(ids, (codes[k] for k in u.hh["kab"][index].tolist()), strict=True))
+        return ids
+
     received: list[np.ndarray] = []
     by_category = {CAT_INELIGIBLE: "inklusi", CAT_DECEASED: "meninggal", CAT_DUPLICATE: "ganda"}
     for kode, parts in rosters:
         for rows in parts:
-            if rows.category in _QUARANTINED:
-                continue
             if rows.category == CAT_NOT_IN_REGISTRY:
                 for nik, desa in zip(
                     rows.nik.to_pylist(), rows.kode_wilayah.to_pylist(), strict=True
@@ -1844,14 +1951,12 @@ def _verval_truth(
             received.append(rows.households)
             reason = by_category.get(rows.category)
             if reason:
-                for hh in np.unique(rows.households).tolist():
-                    cases[reason].add((ids[hh], kode))
-    kab_of.update({ids[i]: codes[k] for i, k in enumerate(u.hh["kab"].tolist())})
+                cases[reason].update((unit, kode) for unit in household_ids(rows.households))
 
     s = last.index
     hh = last.hh
     desil = u.desil[s][hh]
-    got = np.zeros(len(ids), bool)
+    got = np.zeros(len(u.hh["kab"]), bool)
     if received:
         got[np.concatenate(received)] = True
     threshold = _day(_minus_months(last.day, STALE_MONTHS))
@@ -1875,9 +1980,9 @@ def _verval_truth(
     out: dict[str, dict] = {}
     for reason in VERVAL_REASONS:
         if reason in cases:
-            keys = sorted(cases[reason])
+            keys = sorted(cases.pop(reason))  # popped: one reason's cases at a time
         else:
-            keys = [(ids[i], "") for i in registry[reason].tolist()]
+            keys = [(unit, "") for unit in household_ids(registry[reason])]
         out[reason] = entry(keys, {unit for unit, _ in keys})
     return {
         "tahun": YEAR,
@@ -2063,17 +2168,26 @@ def generate(
         shutil.copyfile(BPS_REFERENCE, out_dir / "bps" / "bps_indikator_kabkota.csv")
         builder = _RosterBuilder(seed, universe, regions, snaps, rates)
         rosters, budget = builder.build_all(out_dir, writer)
+        verval_rows = builder.verval_rows
+        del builder  # and its per-person arrays
         registry: dict[str, dict] = {}
         for snap in snaps:
             folder = out_dir / "registry" / snap.day.isoformat()
-            writer.csv(folder / "keluarga.csv", _keluarga_table(universe, snap))
-            writer.csv(folder / "anggota.csv", _anggota_table(universe, snap))
+            writer.csv_chunks(
+                folder / "keluarga.csv",
+                (_keluarga_table(universe, snap, part) for part in _chunks(snap.hh)),
+            )
+            writer.csv_chunks(
+                folder / "anggota.csv",
+                (_anggota_table(universe, snap, part) for part in _chunks(snap.people)),
+            )
             registry[snap.day.isoformat()] = _registry_truth(universe, snap, regions)
         _write_reference_tables(out_dir, regions, budget)
     except BaseException:
         writer.abort()
         raise
     writer.close()
+    del snaps[:-1]  # from here on only the last snapshot is needed (verval)
 
     count_keys = (
         [k for k, v in rosters[0].items() if isinstance(v, int) and k not in ("tahun", "tahap")]
@@ -2106,8 +2220,10 @@ def generate(
         "rosters": rosters,
         "anggaran": budget,
         "totals": totals,
-        "verval": _verval_truth(universe, regions, snaps[-1], builder.verval_rows),
+        "verval": _verval_truth(universe, regions, snaps[-1], verval_rows),
     }
     truth_path.parent.mkdir(parents=True, exist_ok=True)
-    truth_path.write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    with truth_path.open("w", encoding="utf-8") as f:  # streamed: no whole-JSON string
+        json.dump(truth, f, indent=2, ensure_ascii=False)
+        f.write("\n")
     return truth
