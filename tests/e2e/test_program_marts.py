@@ -8,19 +8,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-pytestmark = pytest.mark.e2e
+from tests.coverage_truth import COVERAGE_TRUTH
 
-# mart column ← ground-truth field, per roster (programme × kabupaten/kota × tahap)
-COVERAGE_TRUTH = {
-    "sasaran_layak": "sasaran_layak",
-    "penerima": "penerima",
-    "penerima_layak": "penerima_layak",
-    "penerima_tidak_layak": "penerima_tidak_layak",
-    "penerima_tidak_padan": "not_in_registry",
-    "penerima_meninggal": "deceased_recipients",
-    "baris_ganda": "duplicate_rows",
-    "nilai_bantuan": "nilai_bantuan_valid_rows",
-}
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")

@@ -15,18 +15,7 @@ import pytest
 
 from bench.reference import run_reference, write_regions
 from orchestration.demo.generator import generate
-
-# reference column ← ground-truth field, per roster (programme × kabupaten/kota × tahap)
-COVERAGE_TRUTH = {
-    "sasaran_layak": "sasaran_layak",
-    "penerima": "penerima",
-    "penerima_layak": "penerima_layak",
-    "penerima_tidak_layak": "penerima_tidak_layak",
-    "penerima_tidak_padan": "not_in_registry",
-    "penerima_meninggal": "deceased_recipients",
-    "baris_ganda": "duplicate_rows",
-    "nilai_bantuan": "nilai_bantuan_valid_rows",
-}
+from tests.coverage_truth import COVERAGE_TRUTH
 
 
 @pytest.fixture(scope="module")
