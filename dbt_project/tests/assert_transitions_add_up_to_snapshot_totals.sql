@@ -1,6 +1,9 @@
 -- Transitions out of each kabupaten/kota (every origin but `baru`) must equal the earlier
 -- snapshot's households there, and transitions into all regions (every destination but
 -- `keluar`) the later snapshot's households. Returns the pairs that do not add up.
+-- It reads two models; the meta names the one it checks, so Dagster shows it as that
+-- mart's asset check.
+{{ config(meta={'dagster': {'ref': {'name': 'mart_desil_transitions'}}}) }}
 with
 
 households as (
