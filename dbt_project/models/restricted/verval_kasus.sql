@@ -87,17 +87,18 @@ roster_rows as (
         matched.tanggal_snapshot_acuan,
         matched.nik,
         matched.status_orang,
-        coalesce(members.nama, staged.nama) as nama,
-        staged.no_kk as no_kk_roster
+        coalesce(members.nama, roster.nama) as nama,
+        roster.no_kk as no_kk_roster
 
     from {{ ref('int_roster_rows_matched') }} as matched
     left join {{ ref('int_dtsen_members_valid') }} as members
         on matched.tanggal_snapshot_acuan = members.tanggal_snapshot
         and matched.nik = members.nik
-    left join {{ ref('stg_rosters__rows') }} as staged
-        on matched._source_file = staged._source_file
-        and matched._row_number = staged._row_number
-        and matched.nik = staged.nik
+    -- The row as the agency wrote it: one row per (file, sheet, row number).
+    left join {{ ref('int_roster_rows_checked') }} as roster
+        on matched._source_file = roster._source_file
+        and matched._sheet is not distinct from roster._sheet
+        and matched._row_number = roster._row_number
 
 ),
 

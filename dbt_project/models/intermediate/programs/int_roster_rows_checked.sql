@@ -6,7 +6,9 @@
 -- trusted as it came: it is recovered (and flagged, is_nik_dipulihkan) only when exactly one
 -- person in the registry, in any snapshot, has a NIK starting with those 15 digits AND that
 -- person's name or KK number equals the roster's. Otherwise the row is quarantined as
--- `nik_rusak_excel`.
+-- `nik_rusak_excel`. The candidates come from the checked registry tables (every staged row,
+-- quarantined or not), so the registry's staging views are computed once per build and this
+-- model runs after the registry's, not beside it.
 with
 
 staged_rows as (
@@ -31,8 +33,8 @@ registry_people as (
         {{ normalised_name('people.nama') }} as nama_normal,
         {{ digits_only('households.no_kk') }} as no_kk
 
-    from {{ ref('stg_dtsen__anggota') }} as people
-    left join {{ ref('stg_dtsen__keluarga') }} as households
+    from {{ ref('int_dtsen_members_checked') }} as people
+    left join {{ ref('int_dtsen_households_checked') }} as households
         on people.tanggal_snapshot = households.tanggal_snapshot
         and people.id_keluarga = households.id_keluarga
     where left(people.nik, 15) in (select nik_awal from numeric_nik_prefixes)
@@ -144,6 +146,7 @@ select
     kode_wilayah,
     nik,
     no_kk,
+    nama,
     nilai_bantuan,
     is_nik_dipulihkan,
     alasan_karantina,

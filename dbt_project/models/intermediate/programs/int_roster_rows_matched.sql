@@ -99,6 +99,7 @@ placed as (
 
 select
     _source_file,
+    _sheet,
     _row_number,
     kode_program,
     unit_sasaran,
