@@ -43,9 +43,10 @@ BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 PIPELINE_STAGES = ("ingest", "raw_gates", "dbt", "mart_gates", "publish")
 #: every stage a pipeline run's wall time is split into, in order
-RUN_STAGES = ("startup", "setup", *PIPELINE_STAGES, "other", "orchestration")
+RUN_STAGES = ("startup", "freshness", "setup", *PIPELINE_STAGES, "other", "orchestration")
 STAGE_LABELS = {
     "startup": "startup (imports)",
+    "freshness": "anything new? (before launch)",
     "setup": "setup (definitions, run launch)",
     "ingest": "ingest (raw assets)",
     "raw_gates": "raw gates (GE on raw)",
@@ -286,6 +287,7 @@ class Bench:
         total = result["job_ended"] - measured.started
         return {
             "success": result["success"],
+            "launched": result.get("launched", True),
             "run_id": result["run_id"],
             "failure": result["failure"],
             "seconds": round(total, 3),
@@ -554,6 +556,12 @@ def print_tables(records: list[dict[str, Any]]) -> None:
         for label, run in runs:
             if run is not None and not run["success"]:
                 console.print(f"[bold red]{label} failed:[/]", run["failure"], markup=False)
+        unchanged = record["runs"]["unchanged_rerun"]
+        if unchanged and unchanged["success"] and not unchanged.get("launched", True):
+            console.print(
+                "Unchanged rerun: nothing new, so no run was launched (as `tepat run` and the "
+                "nightly schedule decide before launching; see orchestration/freshness.py)."
+            )
         shape = record["shape"]
         console.print(
             f"Data: {shape['snapshots']} snapshots, {shape['people_per_household']} people per "

@@ -103,6 +103,15 @@ def run(
         )
         demo_data(out=paths.raw_dir, households=demo_households, seed=42, truth=None)
 
+    from orchestration.freshness import unchanged_publication
+
+    started = time.perf_counter()
+    published = None if force else unchanged_publication(paths)
+    if published:
+        # The schedule skips such a night the same way (orchestration/schedules.py).
+        print_unchanged(paths, time.perf_counter() - started, launched=False)
+        return
+
     from orchestration.definitions import prepare_dbt
 
     prepare_dbt(paths)
@@ -227,13 +236,7 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
         return
 
     if not published_in(result):
-        release = json.loads((paths.marts_dir / "release.json").read_text())
-        console.print(
-            f"[bold green]Nothing changed[/] since run {release['run_id']} "
-            f"(published {release['published_at']}): no raw file, model, check or library "
-            f"is new, so nothing was rebuilt ({elapsed:.0f} s). data/marts/ still holds "
-            "that run's marts. To rebuild anyway: .venv/bin/tepat run --force"
-        )
+        print_unchanged(paths, elapsed, launched=True)
         reused = sum(1 for c in checks if "reused_from_run" in c.metadata)
         console.print(
             f"Raw gates passed: {passed} of {len(checks)}"
@@ -263,6 +266,20 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
         soft_wrap=True,
     )
     console.print("  or open the Dagster UI (runs, checks, lineage, schedule): make dev")
+
+
+def print_unchanged(paths: Paths, elapsed: float, launched: bool) -> None:
+    """What a night with nothing new says: which run's marts data/marts/ still holds."""
+    release = json.loads((paths.marts_dir / "release.json").read_text())
+    what = "nothing was rebuilt" if launched else "no run was started"
+    console.print(
+        f"[bold green]Nothing changed[/] since run {release['run_id']} "
+        f"(published {release['published_at']}): no raw file, model, check or library "
+        f"is new, so {what} ({elapsed:.0f} s). data/marts/ still holds "
+        "that run's marts. To rebuild anyway: .venv/bin/tepat run --force"
+    )
+    if not launched:
+        console.print(f"Marts:      {paths.marts_dir}/*.parquet")
 
 
 def published_in(result) -> bool:

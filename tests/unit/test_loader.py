@@ -468,3 +468,52 @@ def test_checksum_and_utf8_in_one_pass(tmp_path, data, expected):
     checksum, is_utf8 = loader._read_digest(path, check_utf8=True)
     assert checksum == hashlib.sha256(data).hexdigest()
     assert is_utf8 is expected
+
+
+# ---------------------------------------------------------------------------------------------
+# pending_changes: what a sync would do, said before it, read-only
+# ---------------------------------------------------------------------------------------------
+
+
+def test_pending_changes_names_exactly_what_the_next_sync_loads_or_retires(tmp_path, con):
+    kept = write(tmp_path / ROSTER_FILE, "nik\n1\n")
+    changed = write(tmp_path / "rosters/5371/2025/PKH/b.csv", "nik\n2\n")
+    removed = write(tmp_path / "rosters/5371/2025/PKH/c.csv", "nik\n3\n")
+    touched = write(tmp_path / "rosters/5371/2025/PKH/d.csv", "nik\n4\n")
+    for path in (kept, changed, removed, touched):
+        age(path, 3600)
+    assert loader.pending_changes(con, ROSTERS, tmp_path) == [  # nothing loaded yet
+        ROSTER_FILE, *(f"rosters/5371/2025/PKH/{n}.csv" for n in "bcd")
+    ]
+    sync_source(con, ROSTERS, tmp_path)
+    assert loader.pending_changes(con, ROSTERS, tmp_path) == []
+
+    write(changed, "nik\n5\n")
+    removed.unlink()
+    age(touched, 60)  # same bytes, new mtime: hashed, not reloaded
+    write(tmp_path / "rosters/5371/2025/PKH/e.csv", "nik\n6\n")
+    manifest_before = con.execute("from meta.file_manifest order by all").fetchall()
+    pending = loader.pending_changes(con, ROSTERS, tmp_path)
+    assert pending == [
+        "rosters/5371/2025/PKH/b.csv",
+        "rosters/5371/2025/PKH/e.csv",
+        "rosters/5371/2025/PKH/c.csv",
+    ]
+    assert con.execute("from meta.file_manifest order by all").fetchall() == manifest_before
+    result = sync_source(con, ROSTERS, tmp_path)
+    assert sorted(result.loaded + result.removed) == sorted(pending)
+    assert loader.pending_changes(con, ROSTERS, tmp_path) == []
+
+
+def test_pending_changes_works_on_a_read_only_warehouse(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    raw = tmp_path / "raw"
+    age(write(raw / ROSTER_FILE, "nik\n1\n"), 3600)
+    with duckdb.connect(str(warehouse)) as writer:
+        sync_source(writer, ROSTERS, raw)
+        loader.sync_regions(writer, "0-test")
+    with duckdb.connect(str(warehouse), read_only=True) as reader:
+        assert loader.pending_changes(reader, ROSTERS, raw) == []
+        assert loader.pending_changes(reader, KELUARGA, raw) == []  # no files, none loaded
+        assert not loader.regions_pending(reader, "0-test")
+        assert loader.regions_pending(reader, "0-newer")
