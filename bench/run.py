@@ -136,8 +136,11 @@ class Bench:
         profile: bool,
         ref: str | None,
         reference_memory_limit: str,
+        earlier_references: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.cache_dir = cache_dir.resolve()
+        #: size → an earlier result whose reference measurement is reused (--reuse-reference)
+        self.earlier_references = earlier_references or {}
         self.reference_memory_limit = reference_memory_limit
         self.seed = seed
         self.interval = interval
@@ -350,6 +353,27 @@ class Bench:
             "duckdb_memory_limit": self.reference_memory_limit,
         }
 
+    def earlier_reference(self, size: str, dataset: dict[str, Any]) -> dict[str, Any] | None:
+        """The reference measured by an earlier result of this size on the same files (same
+        households, seed and generator), marked as reused; None when there is none."""
+        record = self.earlier_references.get(size)
+        if record is None:
+            return None
+        same = all(record["dataset"].get(k) == dataset.get(k) for k in ("households", "seed",
+                                                                          "generator"))  # fmt: skip
+        if not same or not record["reference"]["success"]:
+            raise typer.BadParameter(
+                f"--reuse-reference: the earlier {size} result was measured on other files "
+                "(households, seed or generator differ) or its reference failed."
+            )
+        if not (self.cache_dir / size / "reference_out").is_dir():
+            raise typer.BadParameter(
+                f"--reuse-reference: {self.cache_dir / size / 'reference_out'} is gone; the "
+                "marts cannot be verified against it."
+            )
+        console.print(f"  reference: reused from {record['started_at']} (same files)")
+        return {**record["reference"], "reused_from": record["started_at"]}
+
     def size(self, size: str, households: int, regenerate: bool, verify: bool) -> dict[str, Any]:
         console.rule(f"[bold]{size}[/] ({households:,} households)")
         size_dir = self.cache_dir / size
@@ -357,15 +381,18 @@ class Bench:
         machine = machine_info()
         dataset = self.dataset(size, households, regenerate)
         wilayah = self.regions()
-        # A full run needs a fresh warehouse and run history; the raw files stay.
-        for stale in ("run", "dagster_home", "reference_out", "tmp"):
-            shutil.rmtree(size_dir / stale, ignore_errors=True)
+        earlier = self.earlier_reference(size, dataset)
+        # A full run needs a fresh warehouse and run history; the raw files stay (and the
+        # reference's output, when its measurement is reused).
+        stale = ("run", "dagster_home", "tmp") + (() if earlier else ("reference_out",))
+        for name in stale:
+            shutil.rmtree(size_dir / name, ignore_errors=True)
         prepared, _ = self.phase(
             "prepare", {}, self.environment(size_dir), size_dir / "logs", "prepare"
         )
         full = self.pipeline_run(size_dir, "run_full")
         rerun = self.pipeline_run(size_dir, "run_unchanged") if full["success"] else None
-        reference = self.reference_run(size_dir, wilayah)
+        reference = earlier or self.reference_run(size_dir, wilayah)
         verification = None
         if verify and full["success"] and reference["success"]:
             from bench.reference import compare_with_marts
@@ -530,7 +557,9 @@ def print_tables(records: list[dict[str, Any]]) -> None:
                 _gb(stage["peak_bytes"]),
             )
         table.add_row(
-            "[bold]reference total[/]" + ("" if ref["success"] else " (FAILED)"),
+            "[bold]reference total[/]"
+            + ("" if ref["success"] else " (FAILED)")
+            + (f" (measured {ref['reused_from']})" if ref.get("reused_from") else ""),
             f"[bold]{_s(ref['seconds'])}[/]",
             _s(ref.get("cpu_seconds")),
             _gb(ref.get("peak_bytes")),
@@ -625,6 +654,14 @@ def main(
         list[Path] | None,
         typer.Option(help="Only print the tables of earlier results (bench/results/*.json)."),
     ] = None,
+    reuse_reference: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Reuse the reference measurement of an earlier result (bench/results/*.json) "
+            "of the same size and files instead of running it again (it takes about a third "
+            "of a 10m bench); its output in bench/data/<size>/reference_out/ is kept."
+        ),
+    ] = None,
     ref: Annotated[
         str | None,
         typer.Option(
@@ -638,7 +675,11 @@ def main(
         print_tables([json.loads(path.read_text()) for path in show])
         return
     chosen = parse_sizes(sizes)
-    bench = Bench(cache_dir, seed, interval, profile, ref, reference_memory_limit)
+    earlier = {}
+    for path in reuse_reference or []:
+        record = json.loads(path.read_text())
+        earlier[record["size"]] = record
+    bench = Bench(cache_dir, seed, interval, profile, ref, reference_memory_limit, earlier)
     records = []
     try:
         for size, households in chosen:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from orchestration.quality.suites import Suite, threshold_for
+from orchestration.resources import warehouse_connection
 
 CHUNK_ROWS = 250_000
 #: Validation results kept per batch in the GX project: its last runs (a week of nights).
@@ -262,7 +263,9 @@ def run_suite(
         run_id=RunIdentifier(run_name=run_name, run_time=dt.datetime.now(dt.UTC)),
     )
     findings: list[Finding] = []
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    # The run's DuckDB memory budget: a batch query such as the registry's duplicate keys
+    # (a GROUP BY over every member row) would otherwise take up to 80 % of the machine.
+    with warehouse_connection(warehouse, read_only=True) as con:
         for batch_name, batch in suite.batches.items():
             expectations = [e for e in suite.expectations if e["meta"]["batch"] == batch_name]
             if not expectations:

@@ -1,31 +1,13 @@
 -- Usable roster rows matched to their reference snapshot (DESIGN §3 "Matching" and "Units"):
--- by exact NIK to a person; failing that, for `keluarga` programmes only, by no_kk to the
--- one household holding it (a no_kk shared by two households is not used). Each row gets
--- the unit it counts for: the household (keluarga), the person (individu), or, when
--- nothing matched, its NIK (tidak padan).
+-- by exact NIK to a person (int_roster_rows_by_nik); failing that, for `keluarga` programmes
+-- only, by no_kk to the one household holding it (a no_kk shared by two households is not
+-- used). Each row gets the unit it counts for: the household (keluarga), the person
+-- (individu), or, when nothing matched, its NIK (tidak padan).
 with
 
-roster_rows as (
+by_nik as (
 
-    select
-        roster_rows.*,
-        periods.tanggal_akhir_periode,
-        periods.tanggal_snapshot_acuan,
-        periods.is_acuan_setelah_periode,
-        programs.unit_sasaran
-
-    from {{ ref('int_roster_rows_valid') }} as roster_rows
-    inner join {{ ref('int_periods_with_reference_snapshot') }} as periods
-        on roster_rows.tahun = periods.tahun and roster_rows.tahap = periods.tahap
-    inner join {{ ref('stg_referensi__program') }} as programs
-        on roster_rows.kode_program = programs.kode_program
-
-),
-
-people as (
-
-    select tanggal_snapshot, nik, id_keluarga, status
-    from {{ ref('int_dtsen_members_valid') }}
+    select * from {{ ref('int_roster_rows_by_nik') }}
 
 ),
 
@@ -36,28 +18,14 @@ households as (
 
 ),
 
+-- Read from the model, not the CTE above: a CTE used twice is materialised whole.
 unique_no_kk as (
 
     select tanggal_snapshot, no_kk, min(id_keluarga) as id_keluarga
-    from households
+    from {{ ref('int_dtsen_households_valid') }}
     where no_kk is not null
     group by tanggal_snapshot, no_kk
     having count(*) = 1
-
-),
-
-by_nik as (
-
-    select
-        roster_rows.*,
-        people.nik is not null as is_nik_padan,
-        people.status as status_orang,
-        people.id_keluarga as id_keluarga_nik
-
-    from roster_rows
-    left join people
-        on roster_rows.tanggal_snapshot_acuan = people.tanggal_snapshot
-        and roster_rows.nik = people.nik
 
 ),
 
