@@ -64,6 +64,9 @@ TARGETS = {
     "generator_10m_seconds": 300.0,
 }
 
+#: --volume: the generator's Volume by name (orchestration/demo/generator.py)
+VOLUMES = ("bench", "demo")
+
 app = typer.Typer(add_completion=False, help=__doc__)
 # Wide enough for the stage table when the output is a log file rather than a terminal.
 console = Console() if sys.stdout.isatty() else Console(width=120)
@@ -137,8 +140,11 @@ class Bench:
         ref: str | None,
         reference_memory_limit: str,
         earlier_references: dict[str, dict[str, Any]] | None = None,
+        volume: str = "bench",
     ) -> None:
         self.cache_dir = cache_dir.resolve()
+        #: the generator's volume (VOLUMES): issue 7's shape, or the realistic demo's
+        self.volume = volume
         #: size → an earlier result whose reference measurement is reused (--reuse-reference)
         self.earlier_references = earlier_references or {}
         self.reference_memory_limit = reference_memory_limit
@@ -207,11 +213,20 @@ class Bench:
 
     # -- dataset ---------------------------------------------------------------------------
 
+    def size_dir(self, size: str) -> Path:
+        """The cache folder of one size; the demo volume's datasets live beside the bench's."""
+        return self.cache_dir / (size if self.volume == "bench" else f"{size}-{self.volume}")
+
     def dataset(self, size: str, households: int, regenerate: bool) -> dict[str, Any]:
-        size_dir = self.cache_dir / size
+        size_dir = self.size_dir(size)
         marker = size_dir / "dataset.json"
         fingerprint = generator_fingerprint(self.code_root)
-        want = {"households": households, "seed": self.seed, "generator": fingerprint}
+        want = {
+            "households": households,
+            "seed": self.seed,
+            "volume": self.volume,
+            "generator": fingerprint,
+        }
         if marker.exists() and not regenerate:
             cached = json.loads(marker.read_text())
             if all(cached.get(k) == v for k, v in want.items()):
@@ -226,6 +241,7 @@ class Bench:
             "households": households,
             "seed": self.seed,
             "truth_path": str(size_dir / "ground_truth.json"),
+            "volume": self.volume,
         }
         measured, _ = self.phase(
             "generate", spec, self.environment(size_dir), size_dir / "logs", "generate"
@@ -359,24 +375,24 @@ class Bench:
         record = self.earlier_references.get(size)
         if record is None:
             return None
-        same = all(record["dataset"].get(k) == dataset.get(k) for k in ("households", "seed",
-                                                                          "generator"))  # fmt: skip
+        keys = ("households", "seed", "volume", "generator")
+        same = all(record["dataset"].get(k) == dataset.get(k) for k in keys)
         if not same or not record["reference"]["success"]:
             raise typer.BadParameter(
                 f"--reuse-reference: the earlier {size} result was measured on other files "
-                "(households, seed or generator differ) or its reference failed."
+                "(households, seed, volume or generator differ) or its reference failed."
             )
-        if not (self.cache_dir / size / "reference_out").is_dir():
+        if not (self.size_dir(size) / "reference_out").is_dir():
             raise typer.BadParameter(
-                f"--reuse-reference: {self.cache_dir / size / 'reference_out'} is gone; the "
+                f"--reuse-reference: {self.size_dir(size) / 'reference_out'} is gone; the "
                 "marts cannot be verified against it."
             )
         console.print(f"  reference: reused from {record['started_at']} (same files)")
         return {**record["reference"], "reused_from": record["started_at"]}
 
     def size(self, size: str, households: int, regenerate: bool, verify: bool) -> dict[str, Any]:
-        console.rule(f"[bold]{size}[/] ({households:,} households)")
-        size_dir = self.cache_dir / size
+        console.rule(f"[bold]{size}[/] ({households:,} households, {self.volume} volume)")
+        size_dir = self.size_dir(size)
         started_at = dt.datetime.now(dt.UTC)
         machine = machine_info()
         dataset = self.dataset(size, households, regenerate)
@@ -410,6 +426,7 @@ class Bench:
             "size": size,
             "households": households,
             "seed": self.seed,
+            "volume": self.volume,
             "started_at": started_at.isoformat(timespec="seconds"),
             "machine": machine,
             "machine_after": {"load_average_1_5_15": machine_info()["load_average_1_5_15"]},
@@ -428,7 +445,8 @@ class Bench:
         }
         record["targets"] = evaluate_targets(record)
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        path = RESULTS_DIR / f"{started_at:%Y%m%dT%H%M%SZ}-{size}.json"
+        suffix = "" if self.volume == "bench" else f"-{self.volume}"
+        path = RESULTS_DIR / f"{started_at:%Y%m%dT%H%M%SZ}-{size}{suffix}.json"
         path.write_text(json.dumps(record, indent=2) + "\n")
         console.print(f"  results: {path.relative_to(PROJECT_ROOT)}")
         return record
@@ -499,6 +517,16 @@ def evaluate_targets(record: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _shape_text(record: dict[str, Any]) -> str:
+    """', bench volume: 2.51 people, 1.17 roster rows per household' (results before the
+    volume option were all the demo's)."""
+    shape = record.get("shape") or {}
+    return (
+        f", {record.get('volume', 'demo')} volume: {shape.get('people_per_household')} people, "
+        f"{shape.get('roster_rows_per_household')} roster rows per household"
+    )
+
+
 def print_tables(records: list[dict[str, Any]]) -> None:
     for record in records:
         full, rerun, ref = (
@@ -508,8 +536,8 @@ def print_tables(records: list[dict[str, Any]]) -> None:
         )
         machine = record["machine"]
         table = Table(
-            title=f"{record['size']} households ({record['households']:,}): "
-            f"{'success' if full['success'] else 'FAILED'}",
+            title=f"{record['size']} households ({record['households']:,}"
+            f"{_shape_text(record)}): {'success' if full['success'] else 'FAILED'}",
             caption=f"{machine['cpu_model']}, {machine['cpu_count_logical']} CPUs, "
             f"{machine['ram_bytes'] / GIB:.0f} GB RAM; load average at start "
             + "/".join(f"{x:.1f}" for x in machine["load_average_1_5_15"] or ())
@@ -635,6 +663,14 @@ def main(
         Path, typer.Option(help="Generated datasets, one folder per size (git-ignored).")
     ] = BENCH_DIR / "data",
     seed: Annotated[int, typer.Option(help="Generator seed.")] = 42,
+    volume: Annotated[
+        str,
+        typer.Option(
+            help="bench: issue 7's shape (≈ 2.5 people and ≈ 1.2 roster rows per household); "
+            "demo: the demo's realistic volume (≈ 3.3 people and ≈ 10.7 roster rows per "
+            "household, about six times the rows; cached in bench/data/<size>-demo/)."
+        ),
+    ] = "bench",
     regenerate: Annotated[bool, typer.Option(help="Generate again even if cached.")] = False,
     verify: Annotated[
         bool, typer.Option(help="Check the reference equals the marts' desa rows.")
@@ -675,11 +711,13 @@ def main(
         print_tables([json.loads(path.read_text()) for path in show])
         return
     chosen = parse_sizes(sizes)
+    if volume not in VOLUMES:
+        raise typer.BadParameter(f"--volume must be one of {', '.join(VOLUMES)}, not {volume!r}")
     earlier = {}
     for path in reuse_reference or []:
         record = json.loads(path.read_text())
         earlier[record["size"]] = record
-    bench = Bench(cache_dir, seed, interval, profile, ref, reference_memory_limit, earlier)
+    bench = Bench(cache_dir, seed, interval, profile, ref, reference_memory_limit, earlier, volume)
     records = []
     try:
         for size, households in chosen:

@@ -261,6 +261,36 @@ class ErrorRates:
                 raise ValueError(f"ErrorRates.{name} must be within [0, 1], got {value}")
 
 
+@dataclass(frozen=True)
+class Volume:
+    """How many people a household holds and how many rows the rosters list.
+
+    The default is the demo's realistic volume: ≈ 3.3 people per household (national mean
+    size by desil) and every programme at its real coverage, ≈ 10.7 roster rows per household
+    (eleven programmes, most of them quarterly; PBI-JK alone ≈ 6.5). `BENCH_VOLUME` is the
+    shape issue 7 sizes its benchmark by: ≈ 2.5 people and ≈ 1.2 roster rows per household.
+
+    `household_size` is added to every household's mean size (negative: smaller);
+    `coverage` multiplies each programme's coverage (the share of eligible units drawn as
+    base recipients); every roster error stays at its rate of the base rows.
+    """
+
+    household_size: float = 0.0
+    coverage: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not -2.5 <= self.household_size <= 3.0:
+            raise ValueError(
+                f"Volume.household_size must be within [-2.5, 3], got {self.household_size}"
+            )
+        if not 0.0 < self.coverage <= 1.0:
+            raise ValueError(f"Volume.coverage must be within (0, 1], got {self.coverage}")
+
+
+#: Issue 7's benchmark shape: ≈ 2.5 people and ≈ 1.2 roster rows per household.
+BENCH_VOLUME = Volume(household_size=-0.8, coverage=0.13)
+
+
 # --------------------------------------------------------------------------------------------
 # Small vectorised helpers
 # --------------------------------------------------------------------------------------------
@@ -439,7 +469,12 @@ def _allocate(total: int, weights: np.ndarray, minimum: int) -> np.ndarray:
 
 
 def _household_batch(
-    rng: np.random.Generator, regions: list[_Region], counts: np.ndarray, *, initial: bool
+    rng: np.random.Generator,
+    regions: list[_Region],
+    counts: np.ndarray,
+    *,
+    initial: bool,
+    size_shift: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """New households: region, desa, latent desil, size, head; PMT variables from desil.
 
@@ -461,7 +496,7 @@ def _household_batch(
     latent = rng.standard_normal(n) + shift[kab]
     d0 = (1 + np.searchsorted(_DESIL_THRESHOLDS, latent, side="right")).astype(np.int8)
 
-    mean_size = 4.0 - 0.17 * (d0 - 1) - (0.0 if initial else 0.9)
+    mean_size = 4.0 - 0.17 * (d0 - 1) - (0.0 if initial else 0.9) + size_shift
     size = (1 + rng.poisson(np.maximum(mean_size - 1, 0.2))).clip(1, 12)
     if initial:
         head_age = rng.normal(46, 13, n).clip(19, 92)
@@ -664,14 +699,18 @@ def _grow(a: np.ndarray, n: int) -> np.ndarray:
 
 
 def _simulate_registry(
-    rng: np.random.Generator, regions: list[_Region], n_households: int, rates: ErrorRates
+    rng: np.random.Generator,
+    regions: list[_Region],
+    n_households: int,
+    rates: ErrorRates,
+    volume: Volume,
 ) -> _Universe:
     """Four quarterly states of the registry: the first one, then churn quarter by quarter."""
     days = [_day(d) for d in SNAPSHOTS]
     counts = _allocate(
         n_households, np.array([r.population for r in regions]), MIN_HOUSEHOLDS_PER_REGION
     )
-    hh = _household_batch(rng, regions, counts, initial=True)
+    hh = _household_batch(rng, regions, counts, initial=True, size_shift=volume.household_size)
     n0 = len(hh["kab"])
     pp = _member_batch(rng, hh, np.full(n0, days[0], np.int64), 0)
     created = np.zeros(n0, np.int8)
@@ -735,7 +774,9 @@ def _simulate_registry(
         per_region = np.bincount(hh["kab"][survives], minlength=len(regions))
         n_new = int(rng.binomial(int(survives.sum()), 0.02))
         new_counts = rng.multinomial(n_new, per_region / per_region.sum())
-        new_hh = _household_batch(rng, regions, new_counts, initial=False)
+        new_hh = _household_batch(
+            rng, regions, new_counts, initial=False, size_shift=volume.household_size
+        )
         created_day = rng.integers(days[prev] + 1, days[q] + 1, n_new)
         new_hh["kk_issued"] = created_day
         new_pp = _member_batch(rng, new_hh, created_day, n_h)
@@ -1451,8 +1492,10 @@ class _RosterBuilder:
         regions: list[_Region],
         snaps: list[_Snapshot],
         rates: ErrorRates,
+        volume: Volume = Volume(),
     ) -> None:
         self.seed = seed
+        self.volume = volume
         self.u = u
         self.regions = regions
         self.snaps = snaps
@@ -1830,7 +1873,7 @@ class _RosterBuilder:
                 writer.start_xlsx()  # every .xlsx roster is queued: let the worker run
             p_index = PROGRAMMES.index(prog)
             rng = np.random.default_rng([self.seed, 4, p_index, r])
-            coverage = rng.uniform(*prog.coverage)
+            coverage = rng.uniform(*prog.coverage) * self.volume.coverage
             threshold = NormalDist().inv_cdf(coverage)
             if prog.kode not in latent_cache:
                 prng = np.random.default_rng([self.seed, 5, p_index])
@@ -2108,17 +2151,20 @@ def generate(
     seed: int,
     truth_path: Path,
     rates: ErrorRates = ErrorRates(),
+    volume: Volume = Volume(),
 ) -> dict:
     """Write the demo raw files under `out_dir` and the ground truth to `truth_path`.
 
     `households` is the number of households of the first snapshot (at least 20 per region);
-    later snapshots churn around it. Returns the truth dict (also written as JSON).
+    later snapshots churn around it; `volume` sets people per household and roster rows per
+    household (the default is the realistic demo; `BENCH_VOLUME` is issue 7's benchmark
+    shape). Returns the truth dict (also written as JSON).
     Raises ValueError when `truth_path` lies inside `out_dir` (the pipeline must not read the
     answers) or when one of the folders the generator writes already holds files.
 
     The truth (every count from the generator's own state):
 
-    - `seed`, `households`, `snapshots` (ISO dates), `rates` (the ErrorRates used),
+    - `seed`, `households`, `snapshots` (ISO dates), `rates` (the ErrorRates used), `volume`,
       `asset_contradiction_rule` (ASSET_CONTRADICTION_RULE), `regions` (code, name, real
       2025 P0 and derived population, number of desa, households in the first snapshot).
     - `registry[<snapshot>]`: households, people (anggota rows), living_people, deceased,
@@ -2159,14 +2205,16 @@ def generate(
     out_dir.mkdir(parents=True, exist_ok=True)
 
     regions = _load_regions(np.random.default_rng([seed, 0]))
-    universe = _simulate_registry(np.random.default_rng([seed, 1]), regions, households, rates)
+    universe = _simulate_registry(
+        np.random.default_rng([seed, 1]), regions, households, rates, volume
+    )
     snaps = [_snapshot(universe, s, len(regions)) for s in range(len(SNAPSHOTS))]
 
     writer = _Writer(use_process=households >= _XLSX_WORKER_MIN_HOUSEHOLDS)
     try:
         (out_dir / "bps").mkdir(parents=True, exist_ok=True)
         shutil.copyfile(BPS_REFERENCE, out_dir / "bps" / "bps_indikator_kabkota.csv")
-        builder = _RosterBuilder(seed, universe, regions, snaps, rates)
+        builder = _RosterBuilder(seed, universe, regions, snaps, rates, volume)
         rosters, budget = builder.build_all(out_dir, writer)
         verval_rows = builder.verval_rows
         del builder  # and its per-person arrays
@@ -2214,6 +2262,7 @@ def generate(
             for region in regions
         ],
         "rates": asdict(rates),
+        "volume": asdict(volume),
         "asset_contradiction_rule": ASSET_CONTRADICTION_RULE,
         "registry": registry,
         "desil_transitions": _transitions(universe, regions),

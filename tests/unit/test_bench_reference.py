@@ -14,14 +14,18 @@ import duckdb
 import pytest
 
 from bench.reference import run_reference, write_regions
-from orchestration.demo.generator import generate
+from orchestration.demo.generator import BENCH_VOLUME, Volume, generate
 from tests.coverage_truth import COVERAGE_TRUTH
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    base = tmp_path_factory.mktemp("bench_reference")
-    generate(base / "raw", households=1500, seed=7, truth_path=base / "truth.json")
+@pytest.fixture(scope="module", params=["demo", "bench"])
+def reference(request, tmp_path_factory):
+    # Both volumes: the realistic demo's, and issue 7's shape that `make bench` generates.
+    base = tmp_path_factory.mktemp(f"bench_reference_{request.param}")
+    volume, households = (Volume(), 1500) if request.param == "demo" else (BENCH_VOLUME, 6000)
+    generate(
+        base / "raw", households=households, seed=7, truth_path=base / "truth.json", volume=volume
+    )
     regions = write_regions(base / "wilayah.parquet")
     run = run_reference(base / "raw", regions, base / "out", base / "tmp")
     return {"out": base / "out", "truth": json.loads((base / "truth.json").read_text()), "run": run}

