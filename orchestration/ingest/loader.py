@@ -511,9 +511,7 @@ def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bo
     )
 
 
-def pending_changes(
-    con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
-) -> list[str]:
+def pending_changes(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path) -> list[str]:
     """The files `sync_source` would load, replace or retire now, without changing anything
     (a read-only connection will do). Same rules: the stat cache first, then the checksum."""
     if not _table_exists(con, "meta", "file_manifest"):
