@@ -163,6 +163,14 @@ def is_current(marts_dir: str | Path, published: Published) -> bool:
     return target.name == published.release and (target / "release.json").is_file()
 
 
+def still_published(marts_dir: str | Path, published: Published | None) -> Published | None:
+    """`published` when nothing differs from what its build read and data/marts/ still holds
+    its release: then there is nothing to rebuild. None otherwise."""
+    if published and not published.changed and is_current(marts_dir, published):
+        return published
+    return None
+
+
 def record_build(con: duckdb.DuckDBPyConnection, run_id: str, fingerprint: Fingerprint) -> None:
     con.execute(STATE_DDL)
     con.execute(
@@ -228,9 +236,7 @@ def unchanged_publication(paths) -> Published | None:
         published = last_published(con, build_fingerprint(con, Path(paths.expectations_dir)))
     finally:
         con.close()
-    if published and not published.changed and is_current(paths.marts_dir, published):
-        return published
-    return None
+    return still_published(paths.marts_dir, published)
 
 
 def _has_manifest(con: duckdb.DuckDBPyConnection) -> bool:

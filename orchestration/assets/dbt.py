@@ -17,10 +17,10 @@ from dagster_dbt import (
 
 from orchestration.freshness import (
     build_fingerprint,
-    is_current,
     is_forced,
     last_published,
     record_build,
+    still_published,
 )
 from orchestration.project import dbt_project, prune_invocation_targets
 from orchestration.quality.gate import failures_in_run
@@ -67,7 +67,7 @@ def tepat_dbt_models(
     with warehouse_connection(settings.warehouse) as con:
         fingerprint = build_fingerprint(con, Path(settings.expectations_dir))
         published = last_published(con, fingerprint)
-    if published and not published.changed and is_current(settings.marts_dir, published):
+    if still_published(settings.marts_dir, published):
         if is_forced(context.run.tags):
             context.log.info("Nothing changed since the last publication; rebuilding (--force).")
         else:

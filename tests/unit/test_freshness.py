@@ -76,9 +76,14 @@ def test_only_the_release_data_marts_points_at_is_current(tmp_path):
     os.symlink(".marts_releases/r1", marts)
     published = freshness.Published("run-1", "r1", "2026-11-22")
     assert freshness.is_current(marts, published)
+    assert freshness.still_published(marts, published) is published
     assert not freshness.is_current(marts, freshness.Published("run-2", "r2", "2026-11-22"))
+    changed = freshness.Published("run-1", "r1", "2026-11-22", changed="raw data")
+    assert freshness.still_published(marts, changed) is None
+    assert freshness.still_published(marts, None) is None
     (releases / "r1" / "release.json").unlink()  # an incomplete release is not trusted
     assert not freshness.is_current(marts, published)
+    assert freshness.still_published(marts, published) is None
     assert not freshness.is_current(tmp_path / "missing", published)
 
 
