@@ -200,6 +200,31 @@ def test_rows_breaking_row_rules_are_quarantined_and_the_rest_published(baseline
     assert 11 not in set(desil["desil"].dropna())
 
 
+def test_registry_members_without_a_usable_nik_are_quarantined_not_blocking(baseline, tmp_path):
+    # A registry export with members whose NIK cell is empty, whose NIK is short, and one
+    # without id_keluarga: row rules, so the rows are quarantined and the night goes on
+    # (DESIGN §4). Until 2026-11-23 a dbt not_null test on the raw NIK stopped the night.
+    anggota = "registry/2025-12-31/anggota.csv"
+
+    def breaks(raw: Path) -> None:
+        path = raw / anggota
+        lines = path.read_text().splitlines()
+        header = lines[0].split(",")
+        for i, column, value in ((3, "nik", ""), (9, "nik", ""), (7, "nik", "53710"),
+                                 (12, "id_keluarga", "")):  # fmt: skip
+            cells = lines[i].split(",")
+            cells[header.index(column)] = value
+            lines[i] = ",".join(cells)
+        path.write_text("\n".join(lines) + "\n")
+
+    paths, result, before, _ = run_scenario(baseline, tmp_path, breaks)
+    assert result.success
+    assert marts_snapshot(paths.marts_dir) != before
+    reasons = quarantine(paths, anggota)
+    assert sum(n for reason, n in reasons.items() if reason.startswith("nik_tidak_valid_")) == 3
+    assert reasons["keluarga_tidak_ada_di_snapshot"] == 1
+
+
 def test_a_repeated_id_keluarga_blocks_the_run(baseline, tmp_path):
     def breaks(raw: Path) -> None:
         keluarga = raw / "registry" / "2025-06-30" / "keluarga.csv"
