@@ -5,7 +5,7 @@ with
 
 members as (
 
-    select * from {{ ref('stg_dtsen__anggota') }}
+    select *, {{ nik_ddmmyy('nik') }} as nik_ddmmyy from {{ ref('stg_dtsen__anggota') }}
 
 ),
 
@@ -20,7 +20,8 @@ checked as (
 
     select
         members.*,
-        {{ nik_problem('members.nik', ref('stg_kemendagri__wilayah')) }} as nik_problem,
+        {{ nik_problem('members.nik', ref('stg_kemendagri__wilayah'), ddmmyy='members.nik_ddmmyy') }}
+            as nik_problem,
         case
             when households.id_keluarga is null then 'keluarga_tidak_ada_di_snapshot'
             when households.alasan_karantina is not null then 'keluarga_dikarantina'
@@ -56,7 +57,7 @@ reasoned as (
 )
 
 select
-    * exclude (nik_problem, household_problem),
+    * exclude (nik_ddmmyy, nik_problem, household_problem),
     case
         when alasan_karantina like 'nik_%' then 'nik'
         when alasan_karantina = 'status_tidak_dikenal' then 'status'
