@@ -41,21 +41,15 @@ CASES = {
 }
 
 
-#: The macro as the models use it: DDMMYY inlined, or computed once beforehand (the members).
-NIK_PROBLEM_FORMS = {
-    "inline": "select i, {{ nik_problem(nik_clean('v'), 'provinces') }} as problem from t",
-    "precomputed_ddmmyy": (
-        "select i, {{ nik_problem('n', 'provinces', ddmmyy='d') }} as problem from "
+@pytest.fixture(scope="module")
+def nik_problem_sql(tmp_path_factory) -> str:
+    """The SQL the dbt macros compile to, over table `t(v)`, as the models use them: the
+    cleaned NIK and its DDMMYY digits computed first, then `nik_problem`."""
+    inline = (
+        "select i, {{ nik_problem('n', 'provinces', 'd') }} as problem from "
         "(select i, n, {{ nik_ddmmyy('n') }} as d "
         "from (select i, {{ nik_clean('v') }} as n from t))"
-    ),
-}
-
-
-@pytest.fixture(scope="module", params=sorted(NIK_PROBLEM_FORMS))
-def nik_problem_sql(request, tmp_path_factory) -> str:
-    """The SQL the dbt macros `nik_problem(nik_clean(...))` compile to, over table `t(v)`."""
-    inline = NIK_PROBLEM_FORMS[request.param]
+    )
     return compile_inline(inline, tmp_path_factory.mktemp("dbt_compile"))
 
 

@@ -77,6 +77,7 @@ roster_rows as (
 
     select
         staged_rows.* replace (coalesce(recovered.nik_dipulihkan, staged_rows.nik) as nik),
+        {{ nik_ddmmyy('coalesce(recovered.nik_dipulihkan, staged_rows.nik)') }} as nik_ddmmyy,
         recovered.nik_dipulihkan is not null as is_nik_dipulihkan
 
     from staged_rows
@@ -103,7 +104,8 @@ with_nik_problem as (
 
     select
         roster_rows.*,
-        {{ nik_problem('roster_rows.nik', ref('stg_kemendagri__wilayah')) }} as nik_problem,
+        {{ nik_problem('roster_rows.nik', ref('stg_kemendagri__wilayah'), 'roster_rows.nik_ddmmyy') }}
+            as nik_problem,
         regions.kode_wilayah is not null as is_kode_wilayah_known,
         programs.kode_program is not null as is_kode_program_known
 

@@ -20,7 +20,7 @@ checked as (
 
     select
         members.*,
-        {{ nik_problem('members.nik', ref('stg_kemendagri__wilayah'), ddmmyy='members.nik_ddmmyy') }}
+        {{ nik_problem('members.nik', ref('stg_kemendagri__wilayah'), 'members.nik_ddmmyy') }}
             as nik_problem,
         case
             when households.id_keluarga is null then 'keluarga_tidak_ada_di_snapshot'
