@@ -37,6 +37,7 @@ from bench.measure import (
     run_measured,
     versions,
 )
+from orchestration.demo.generator import VOLUMES
 from orchestration.paths import PROJECT_ROOT
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -63,9 +64,6 @@ TARGETS = {
     "rerun_share": 0.10,  # unchanged rerun / full run
     "generator_10m_seconds": 300.0,
 }
-
-#: --volume: the generator's Volume by name (orchestration/demo/generator.py)
-VOLUMES = ("bench", "demo")
 
 app = typer.Typer(add_completion=False, help=__doc__)
 # Wide enough for the stage table when the output is a log file rather than a terminal.
@@ -143,7 +141,7 @@ class Bench:
         volume: str = "bench",
     ) -> None:
         self.cache_dir = cache_dir.resolve()
-        #: the generator's volume (VOLUMES): issue 7's shape, or the realistic demo's
+        #: the generator's volume by name (generator.VOLUMES): issue 7's shape or the demo's
         self.volume = volume
         #: size → an earlier result whose reference measurement is reused (--reuse-reference)
         self.earlier_references = earlier_references or {}

@@ -38,7 +38,7 @@ def prepare(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def generate(spec: dict[str, Any]) -> dict[str, Any]:
-    from orchestration.demo.generator import BENCH_VOLUME, Volume
+    from orchestration.demo.generator import VOLUMES
     from orchestration.demo.generator import generate as write_demo_data
 
     started = time.time()
@@ -47,7 +47,7 @@ def generate(spec: dict[str, Any]) -> dict[str, Any]:
         households=spec["households"],
         seed=spec["seed"],
         truth_path=Path(spec["truth_path"]),
-        volume=BENCH_VOLUME if spec["volume"] == "bench" else Volume(),
+        volume=VOLUMES[spec["volume"]],
     )
     return {"windows": [("generate", started, time.time())]}
 

@@ -289,6 +289,8 @@ class Volume:
 
 #: Issue 7's benchmark shape: ≈ 2.5 people and ≈ 1.2 roster rows per household.
 BENCH_VOLUME = Volume(household_size=-0.8, coverage=0.13)
+#: The volumes by name (`make bench --volume`).
+VOLUMES: dict[str, Volume] = {"bench": BENCH_VOLUME, "demo": Volume()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -1492,7 +1494,7 @@ class _RosterBuilder:
         regions: list[_Region],
         snaps: list[_Snapshot],
         rates: ErrorRates,
-        volume: Volume = Volume(),
+        volume: Volume,
     ) -> None:
         self.seed = seed
         self.volume = volume
