@@ -57,9 +57,16 @@ def table_state(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """A digest of raw.<table>'s active files: changes whenever the table's rows may have."""
     if not _has_manifest(con):
         return _digest("no manifest")
+    # A byte-identical copy (duplicate_of) adds no rows: recording one changes nothing built.
+    copies = con.execute(
+        "select count(*) from information_schema.columns where table_schema = 'meta' "
+        "and table_name = 'file_manifest' and column_name = 'duplicate_of'"
+    ).fetchone()[0]
     rows = con.execute(
         "select file_path, checksum, loaded_at::varchar from meta.file_manifest "
-        "where table_name = ? and removed_at is null order by file_path",
+        "where table_name = ? and removed_at is null "
+        + ("and duplicate_of is null " if copies else "")
+        + "order by file_path",
         [table],
     ).fetchall()
     return _digest(table, *("|".join(row) for row in rows))

@@ -43,7 +43,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from orchestration.ingest.sources import RawSource
+from orchestration.ingest.sources import BPS_ALIAS_FILE, RawSource, looks_like_copy
 from orchestration.ingest.wilayah import regions_table
 
 MANIFEST_DDL = """
@@ -61,6 +61,8 @@ create table if not exists meta.file_manifest (
 );
 -- warehouses created before the stat cache
 alter table meta.file_manifest add column if not exists mtime_ns bigint;
+-- a byte-identical copy of the file named here: recorded, not loaded (DESIGN §2)
+alter table meta.file_manifest add column if not exists duplicate_of varchar;
 """
 
 #: A file modified this recently when it was looked at keeps no mtime_ns in the manifest
@@ -69,7 +71,7 @@ RACY_SECONDS = 2
 
 _INSERT_MANIFEST = (
     "insert into meta.file_manifest (table_name, file_path, checksum, size_bytes, row_count, "
-    "loaded_at, removed_at, mtime_ns) values (?, ?, ?, ?, ?, now(), null, ?)"
+    "loaded_at, removed_at, mtime_ns, duplicate_of) values (?, ?, ?, ?, ?, now(), null, ?, ?)"
 )
 
 # Header variants seen in agency files, keyed by the normalised header (see header_key).
@@ -89,10 +91,6 @@ _HEADER_VARIANTS = {
     "kodedesa": "kode_wilayah",
     "kodekelurahan": "kode_wilayah",
 }
-
-
-#: The user's own BPS-name aliases (bps_name,province_code,kode_wilayah), relative to data/raw/.
-BPS_ALIAS_FILE = Path("referensi") / "alias_wilayah_bps.csv"
 
 
 #: What a Python reader knows about a row beyond its values: its sheet, how its NIK arrived.
@@ -156,6 +154,8 @@ class SyncResult:
     total_rows: int = 0
     #: things a person should know about files that did load (skipped sheets, names…)
     warnings: list[str] = field(default_factory=list)
+    #: (copy, the file it repeats): byte-identical copies, recorded and not loaded
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _quote(identifier: str) -> str:
@@ -435,6 +435,8 @@ class _Known:
     checksum: str
     size_bytes: int | None
     mtime_ns: int | None
+    #: the file this one is a byte-identical copy of (then it was not loaded)
+    duplicate_of: str | None = None
 
 
 def _stat_unchanged(known: _Known | None, stat, source: RawSource) -> bool:
@@ -447,6 +449,61 @@ def _stat_unchanged(known: _Known | None, stat, source: RawSource) -> bool:
         and known.mtime_ns == stat.st_mtime_ns
         and known.size_bytes == stat.st_size
     )
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """What to do with one file: `unchanged`, `copy` (of `original`: record, don't load) or
+    `load`. `record` says whether the manifest must change for it (a new or moved copy)."""
+
+    action: str
+    checksum: str | None = None
+    is_utf8: bool | None = None
+    original: str | None = None
+    record: bool = False
+
+
+class _Plan:
+    """Decides, file by file, what `sync_source` does; `pending_changes` asks the same
+    questions without writing. Files are taken in `order`: those loaded before first, then
+    the rest with copy-looking names last, so that of identical files the one already loaded,
+    else the one not named like a copy, else the first by path is loaded (DESIGN §2)."""
+
+    def __init__(self, current: dict[str, _Known], source: RawSource, raw_dir: Path):
+        self.current, self.source, self.raw_dir = current, source, raw_dir
+        #: checksum → the file that holds these bytes in raw.<table> after this sync
+        self.holder: dict[str, str] = {}
+
+    def order(self, files: list[Path]) -> list[Path]:
+        def key(path: Path) -> tuple[bool, bool, str]:
+            relative = path.relative_to(self.raw_dir).as_posix()
+            known = self.current.get(relative)
+            loaded_before = known is not None and known.duplicate_of is None
+            return (not loaded_before, looks_like_copy(path), relative)
+
+        return sorted(files, key=key)
+
+    def decide(self, path: Path, relative: str, stat) -> _Decision:
+        known = self.current.get(relative)
+        if known is not None and _stat_unchanged(known, stat, self.source):
+            holder = self.holder.get(known.checksum)
+            if known.duplicate_of is None and holder in (None, relative):
+                self.holder[known.checksum] = relative
+                return _Decision("unchanged", known.checksum)
+            if known.duplicate_of is not None and holder == known.duplicate_of:
+                return _Decision("copy", known.checksum, original=holder)
+        checksum, is_utf8 = _checksum_and_utf8(path, self.source, self.raw_dir)
+        holder = self.holder.get(checksum)
+        if holder not in (None, relative):
+            same = known is not None and (known.checksum, known.duplicate_of) == (checksum, holder)
+            return _Decision("copy", checksum, is_utf8, holder, record=not same)
+        if known is not None and known.checksum == checksum and known.duplicate_of is None:
+            self.holder[checksum] = relative
+            return _Decision("unchanged", checksum)
+        return _Decision("load", checksum, is_utf8)
+
+    def loaded(self, relative: str, checksum: str) -> None:
+        self.holder[checksum] = relative
 
 
 def _trusted_mtime(stat) -> int | None:
@@ -491,14 +548,25 @@ def _retire_rows(con: duckdb.DuckDBPyConnection, table: str, relative: str) -> N
 
 def _known_files(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, _Known]:
     """The active manifest rows of raw.<table>, by file path relative to data/raw/."""
+    copies = "duplicate_of" if _has_column(con, "meta", "file_manifest", "duplicate_of") else "null"
     return {
-        file_path: _Known(checksum, size_bytes, mtime_ns)
-        for file_path, checksum, size_bytes, mtime_ns in con.execute(
-            "select file_path, checksum, size_bytes, mtime_ns from meta.file_manifest "
+        file_path: _Known(checksum, size_bytes, mtime_ns, duplicate_of)
+        for file_path, checksum, size_bytes, mtime_ns, duplicate_of in con.execute(
+            f"select file_path, checksum, size_bytes, mtime_ns, {copies} from meta.file_manifest "
             "where table_name = ? and removed_at is null",
             [table],
         ).fetchall()
     }
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, schema: str, table: str, column: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.columns "
+            "where table_schema = ? and table_name = ? and column_name = ?",
+            [schema, table, column],
+        ).fetchone()[0]
+    )
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -512,20 +580,21 @@ def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bo
 
 
 def pending_changes(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path) -> list[str]:
-    """The files `sync_source` would load, replace or retire now, without changing anything
-    (a read-only connection will do). Same rules: the stat cache first, then the checksum."""
+    """The files `sync_source` would load, replace, record as copies or retire now, without
+    changing anything (a read-only connection will do). Same rules, same `_Plan`."""
     if not _table_exists(con, "meta", "file_manifest"):
         return [p.relative_to(raw_dir).as_posix() for p in source.discover(raw_dir)]
     current = _known_files(con, source.table)
-    table_exists = _table_exists(con, "raw", source.table)
+    plan = _Plan(current if _table_exists(con, "raw", source.table) else {}, source, raw_dir)
     changed, present = [], set()
-    for path in source.discover(raw_dir):
+    for path in plan.order(source.discover(raw_dir)):
         relative = path.relative_to(raw_dir).as_posix()
         present.add(relative)
-        known = current.get(relative) if table_exists else None
-        if _stat_unchanged(known, path.stat(), source):
-            continue
-        if known is None or known.checksum != _checksum(path, source, raw_dir):
+        decision = plan.decide(path, relative, path.stat())
+        if decision.action == "load":
+            plan.loaded(relative, decision.checksum)
+            changed.append(relative)
+        elif decision.action == "copy" and decision.record:
             changed.append(relative)
     return changed + sorted(set(current) - present)
 
@@ -556,6 +625,7 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
 
     Files that fail are reported together in one RawFileError after the others are loaded;
     the caller (the Dagster asset) fails, so nothing downstream is built or published.
+    A byte-identical copy of another file is recorded in the manifest, not loaded (DESIGN §2).
     `pending_changes` says, read-only, whether this would change anything.
     """
     con.execute(MANIFEST_DDL)
@@ -567,25 +637,45 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
         for name in _META_COLUMNS:
             con.execute(f"alter table raw.roster_rows add column if not exists {name} varchar")
     problems: list[str] = []
-    files = source.discover(raw_dir)
+    plan = _Plan(current if table_exists else {}, source, raw_dir)
     present = set()
-    for path in files:
+    for path in plan.order(source.discover(raw_dir)):
         relative = path.relative_to(raw_dir).as_posix()
         present.add(relative)
         known = current.get(relative) if table_exists else None
         stat = path.stat()  # before reading: a change while it is read shows next time
-        if _stat_unchanged(known, stat, source):
-            result.unchanged.append(relative)
-            continue
-        checksum, is_utf8 = _checksum_and_utf8(path, source, raw_dir)
+        decision = plan.decide(path, relative, stat)
         mtime_ns = _trusted_mtime(stat)
-        if known is not None and known.checksum == checksum:
-            if (known.size_bytes, known.mtime_ns) != (stat.st_size, mtime_ns):
+        if decision.action == "copy":
+            result.duplicates.append((relative, decision.original))
+            result.warnings.append(
+                f"{relative}: a byte-identical copy of {decision.original}, so it is not "
+                "loaded again (its rows would count twice). What to do: delete the copy if "
+                "it was made by mistake."
+            )
+            if decision.record:
+                con.execute("begin transaction")
+                if known is not None:  # loaded as itself before: its rows leave raw
+                    _retire_rows(con, source.table, relative)
+                _replace_manifest_row(con, source.table, relative)
                 con.execute(
-                    "update meta.file_manifest set size_bytes = ?, mtime_ns = ? "
-                    "where table_name = ? and file_path = ? and removed_at is null",
-                    [stat.st_size, mtime_ns, source.table, relative],
-                )
+                    _INSERT_MANIFEST,
+                    [source.table, relative, decision.checksum, stat.st_size, 0, mtime_ns,
+                     decision.original],
+                )  # fmt: skip
+                con.execute("commit")
+            elif known is not None and (known.size_bytes, known.mtime_ns) != (
+                stat.st_size,
+                mtime_ns,
+            ):
+                _update_stat(con, source.table, relative, stat.st_size, mtime_ns)
+            continue
+        if decision.action == "unchanged":
+            if decision.checksum is not None and (known.size_bytes, known.mtime_ns) != (
+                stat.st_size,
+                mtime_ns,
+            ):
+                _update_stat(con, source.table, relative, stat.st_size, mtime_ns)
             result.unchanged.append(relative)
             continue
         con.execute("begin transaction")
@@ -593,17 +683,13 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
             if known is not None:  # a new file has no rows to retire
                 _retire_rows(con, source.table, relative)
             file_warnings: list[str] = []
-            rows = _load_file(con, source, raw_dir, path, file_warnings, is_utf8)
+            rows = _load_file(con, source, raw_dir, path, file_warnings, decision.is_utf8)
             result.warnings += [f"{relative}: {w}" for w in file_warnings]
             table_exists = True
-            con.execute(
-                "update meta.file_manifest set removed_at = now() "
-                "where table_name = ? and file_path = ? and removed_at is null",
-                [source.table, relative],
-            )
+            _replace_manifest_row(con, source.table, relative)
             con.execute(
                 _INSERT_MANIFEST,
-                [source.table, relative, checksum, stat.st_size, rows, mtime_ns],
+                [source.table, relative, decision.checksum, stat.st_size, rows, mtime_ns, None],
             )
             con.execute("commit")
         except (RawFileError, duckdb.Error) as error:
@@ -613,6 +699,7 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
                 lines = lines[:1]  # DuckDB appends internals after the first line
             problems.append(f"- {relative}: " + "\n  ".join(lines))
             continue
+        plan.loaded(relative, decision.checksum)
         result.loaded.append(relative)
         result.rows_loaded += rows
 
@@ -620,11 +707,7 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
         con.execute("begin transaction")
         if table_exists:
             _retire_rows(con, source.table, relative)
-        con.execute(
-            "update meta.file_manifest set removed_at = now() "
-            "where table_name = ? and file_path = ? and removed_at is null",
-            [source.table, relative],
-        )
+        _replace_manifest_row(con, source.table, relative)
         con.execute("commit")
         result.removed.append(relative)
 
@@ -640,6 +723,26 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
             f"and run again. {source.hint}".rstrip()
         )
     return result
+
+
+def _replace_manifest_row(con: duckdb.DuckDBPyConnection, table: str, relative: str) -> None:
+    """Mark a file's active manifest row removed (a new row, if any, follows)."""
+    con.execute(
+        "update meta.file_manifest set removed_at = now() "
+        "where table_name = ? and file_path = ? and removed_at is null",
+        [table, relative],
+    )
+
+
+def _update_stat(
+    con: duckdb.DuckDBPyConnection, table: str, relative: str, size: int, mtime_ns: int | None
+) -> None:
+    """Same bytes, new size/mtime in the stat cache, so the next run need not hash it."""
+    con.execute(
+        "update meta.file_manifest set size_bytes = ?, mtime_ns = ? "
+        "where table_name = ? and file_path = ? and removed_at is null",
+        [size, mtime_ns, table, relative],
+    )
 
 
 def sync_regions(con: duckdb.DuckDBPyConnection, version: str) -> SyncResult:
@@ -660,7 +763,8 @@ def sync_regions(con: duckdb.DuckDBPyConnection, version: str) -> SyncResult:
             "where table_name = 'kemendagri_wilayah' and removed_at is null"
         )
         con.execute(
-            _INSERT_MANIFEST, ["kemendagri_wilayah", marker, marker, None, table.num_rows, None]
+            _INSERT_MANIFEST,
+            ["kemendagri_wilayah", marker, marker, None, table.num_rows, None, None],
         )
         con.execute("commit")
         result.loaded.append(marker)

@@ -29,6 +29,8 @@ class RawSource:
     path_columns: Callable[[Path], dict[str, str]] = field(default=lambda _: {})
     #: what the user should do when a file of this source is wrong
     hint: str = ""
+    #: where its files go, in words (default: the patterns), for the unread-files report
+    layout: str = ""
 
     def discover(self, raw_dir: Path) -> list[Path]:
         base = raw_dir / self.folder
@@ -39,6 +41,10 @@ class RawSource:
             found.update(p for p in base.glob(pattern) if p.is_file())
         # Office lock files (~$roster.xlsx) and hidden files are never data.
         return sorted(p for p in found if not p.name.startswith(("~$", ".")))
+
+    def where(self) -> str:
+        """Where this source's files go, as the unread-files report says it."""
+        return self.layout or " or ".join(f"{self.folder}/{p}" for p in self.patterns)
 
 
 def _snapshot_columns(relative: Path) -> dict[str, str]:
@@ -82,6 +88,7 @@ SOURCES: tuple[RawSource, ...] = (
         optional_columns=("jumlah_anggota", "tanggal_pemutakhiran", *_KELUARGA_PMT),
         path_columns=_snapshot_columns,
         hint="Export the snapshot again from DTSEN as registry/<YYYY-MM-DD>/keluarga.csv.",
+        layout="registry/<YYYY-MM-DD>/keluarga.csv or .parquet",
     ),
     RawSource(
         table="dtsen_anggota",
@@ -99,6 +106,7 @@ SOURCES: tuple[RawSource, ...] = (
         ),  # fmt: skip
         path_columns=_snapshot_columns,
         hint="Export the snapshot again from DTSEN as registry/<YYYY-MM-DD>/anggota.csv.",
+        layout="registry/<YYYY-MM-DD>/anggota.csv or .parquet",
     ),
     RawSource(
         table="roster_rows",
@@ -118,6 +126,7 @@ SOURCES: tuple[RawSource, ...] = (
         ),  # fmt: skip
         path_columns=_roster_columns,
         hint="Ask the agency for the roster with at least a NIK column, one row per recipient.",
+        layout="rosters/<kode_kabkota>/<tahun>/<kode_program>/<file>.csv or .xlsx",
     ),
     RawSource(
         table="bps_indicators",
@@ -158,3 +167,84 @@ SOURCES: tuple[RawSource, ...] = (
 )
 
 SOURCES_BY_TABLE = {source.table: source for source in SOURCES}
+
+
+#: The user's own BPS-name aliases (bps_name,province_code,kode_wilayah), relative to data/raw/:
+#: read with every BPS file (orchestration/ingest/loader.py), so never an unread file.
+BPS_ALIAS_FILE = Path("referensi") / "alias_wilayah_bps.csv"
+
+#: How Windows, macOS and people name a copy: `x - Copy.csv`, `x - Copy (2).csv`,
+#: `x - Salinan.csv`, `x (1).csv`, `Copy of x.csv`, `Salinan x.csv`.
+_COPY_NAME = re.compile(
+    r"(\s-\s(copy|salinan|kopi)(\s\(\d+\))?|\s\(\d+\)|\scopy(\s\d+)?)$|^(copy of|salinan)\s",
+    re.IGNORECASE,
+)
+
+
+def looks_like_copy(path: Path) -> bool:
+    """Whether a file's name says it is a copy of another (see _COPY_NAME)."""
+    return bool(_COPY_NAME.search(Path(path).stem))
+
+
+@dataclass(frozen=True)
+class UnreadFile:
+    """A file under data/raw/ that no raw table reads, why, and what to do about it."""
+
+    path: str  # relative to data/raw/
+    reason: str
+    what_to_do: str
+
+
+def unread_files(raw_dir: Path) -> list[UnreadFile]:
+    """Every file under `raw_dir` that no source reads (DESIGN §2), in path order.
+
+    Hidden files (a `.` anywhere in the path's names, e.g. `.gitkeep`) are not data and are
+    not listed; Office lock files (`~$…`) are, since their workbook is open.
+    """
+    if not raw_dir.is_dir():
+        return []
+    read = {p for source in SOURCES for p in source.discover(raw_dir)}
+    read.add(raw_dir / BPS_ALIAS_FILE)
+    folders: dict[str, list[RawSource]] = {}
+    for source in SOURCES:
+        folders.setdefault(source.folder, []).append(source)
+    everywhere = "; ".join(dict.fromkeys(f"{s.folder}/" for s in SOURCES))
+    unread = []
+    for path in sorted(raw_dir.rglob("*")):
+        relative = path.relative_to(raw_dir)
+        if path in read or not path.is_file():
+            continue
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.name.startswith("~$"):
+            unread.append(UnreadFile(
+                relative.as_posix(),
+                "an Office lock file: its workbook is open in Excel right now",
+                "close the workbook in Excel (the lock file goes with it), then run again",
+            ))  # fmt: skip
+            continue
+        owners = folders.get(relative.parts[0]) if len(relative.parts) > 1 else None
+        if not owners:
+            unread.append(UnreadFile(
+                relative.as_posix(),
+                "it is in no folder tepat reads",
+                f"move it into one of {everywhere} as DESIGN §2 describes, or take it "
+                "out of data/raw/",
+            ))  # fmt: skip
+            continue
+        places = "; ".join(source.where() for source in owners)
+        suffixes = sorted({Path(p).suffix for s in owners for p in s.patterns})
+        if path.suffix.lower() not in suffixes:
+            reason = (
+                f"tepat reads no '{path.suffix or '(no extension)'}' files in "
+                f"{relative.parts[0]}/ (only {', '.join(suffixes)})"
+            )
+            what = (
+                f"save it as one of those, where tepat reads it ({places}), or take it out "
+                "of data/raw/"
+            )
+        else:
+            reason = f"it is not where files of {relative.parts[0]}/ go, or not named as they are"
+            what = f"move or rename it: tepat reads {places}"
+        unread.append(UnreadFile(relative.as_posix(), reason, what))
+    return unread
