@@ -254,6 +254,7 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
     checks_line = f"Checks passed: {passed} of {len(checks)} (dbt tests and GE suites)"
     console.print(checks_line)
     print_quarantine(paths)
+    print_raw_files_not_loaded(paths)
     console.print(f"Marts:      {paths.marts_dir}/*.parquet  (read these)")
     console.print(f"            {paths.marts_dir}/marts.duckdb  (the same, as DuckDB views)")
     console.print(f"Warehouse:  {paths.warehouse}  (raw, staging, intermediate, marts, meta)")
@@ -278,6 +279,7 @@ def print_unchanged(paths: Paths, elapsed: float, launched: bool) -> None:
         f"is new, so {what} ({elapsed:.0f} s). data/marts/ still holds "
         "that run's marts. To rebuild anyway: .venv/bin/tepat run --force"
     )
+    print_raw_files_not_loaded(paths)
     if not launched:
         console.print(f"Marts:      {paths.marts_dir}/*.parquet")
 
@@ -327,6 +329,49 @@ def print_quarantine(paths: Paths, limit: int = 8) -> None:
     console.print(table)
     if len(files) > limit:
         console.print(f"… and {len(files) - limit} more file(s): .venv/bin/tepat check")
+
+
+def print_raw_files_not_loaded(paths: Paths, limit: int = 20) -> None:
+    """Files under data/raw/ that the night did not load: unread ones, and byte-identical
+    copies of loaded files (DESIGN §2), each with what to do."""
+    import duckdb
+
+    from orchestration.ingest.sources import unread_files
+
+    copies: list[tuple[str, str]] = []
+    try:
+        with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+            copies = con.execute(
+                "select file_path, duplicate_of from meta.file_manifest "
+                "where removed_at is null and duplicate_of is not null order by 1"
+            ).fetchall()
+    except duckdb.Error:  # no warehouse yet, or one from before copies were recorded
+        pass
+    unread = unread_files(paths.raw_dir)
+    if unread:
+        console.print(
+            f"[bold yellow]Not read: {len(unread)} file(s) under data/raw/[/] "
+            "(the night went on without them):"
+        )
+        for file in unread[:limit]:
+            console.print(
+                f"  - {file.path}: {file.reason}. What to do: {file.what_to_do}.",
+                markup=False,
+                soft_wrap=True,
+            )
+    if copies:
+        console.print(
+            f"[bold yellow]Copies not loaded again: {len(copies)} file(s)[/] "
+            "(byte-identical to a file already loaded; their rows would count twice):"
+        )
+        for copy, original in copies[:limit]:
+            console.print(
+                f"  - {copy} = {original}. What to do: delete the copy if it was made by mistake.",
+                markup=False,
+                soft_wrap=True,
+            )
+    if len(unread) > limit or len(copies) > limit:
+        console.print("  … and more: see the run's log (asset raw/unread_files).")
 
 
 def failure_report(result) -> str:

@@ -5,7 +5,7 @@ from importlib.metadata import version
 import dagster as dg
 
 from orchestration.ingest.loader import RawFileError, SyncResult, sync_regions, sync_source
-from orchestration.ingest.sources import SOURCES, RawSource
+from orchestration.ingest.sources import SOURCES, RawSource, unread_files
 from orchestration.resources import DUCKDB_WRITER_POOL, TepatSettings, warehouse_connection
 
 
@@ -14,6 +14,7 @@ def _metadata(result: SyncResult) -> dict[str, dg.MetadataValue]:
         "files_loaded": dg.MetadataValue.int(len(result.loaded)),
         "files_unchanged": dg.MetadataValue.int(len(result.unchanged)),
         "files_removed": dg.MetadataValue.int(len(result.removed)),
+        "files_copies_not_loaded": dg.MetadataValue.int(len(result.duplicates)),
         "rows_loaded": dg.MetadataValue.int(result.rows_loaded),
         "warnings": dg.MetadataValue.md("\n".join(f"- {w}" for w in result.warnings) or "none"),
         "dagster/row_count": dg.MetadataValue.int(result.total_rows),
@@ -62,4 +63,36 @@ def kemendagri_wilayah(settings: TepatSettings) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata=_metadata(result))
 
 
-raw_assets = [build_raw_asset(source) for source in SOURCES] + [kemendagri_wilayah]
+@dg.asset(
+    key=["raw", "unread_files"],
+    group_name="raw",
+    description="Files under data/raw/ that no raw table reads (wrong place, wrong name, a "
+    "type no reader takes, an open workbook's lock file), each with what to do (DESIGN §2). "
+    "Writes nothing; byte-identical copies are reported by the raw table they repeat.",
+    pool=DUCKDB_WRITER_POOL,  # not a writer, but the night's steps take turns (one pool)
+)
+def unread_files_report(
+    context: dg.AssetExecutionContext, settings: TepatSettings
+) -> dg.MaterializeResult:
+    from pathlib import Path
+
+    found = unread_files(Path(settings.raw_dir))
+    for file in found:
+        context.log.warning(
+            f"data/raw/{file.path} is not read: {file.reason}. What to do: {file.what_to_do}."
+        )
+    if not found:
+        context.log.info("Every file under data/raw/ is read by a raw table.")
+    listing = "\n".join(f"- `{f.path}`: {f.reason}. What to do: {f.what_to_do}." for f in found)
+    return dg.MaterializeResult(
+        metadata={
+            "files_unread": dg.MetadataValue.int(len(found)),
+            "unread": dg.MetadataValue.md(listing or "none"),
+        }
+    )
+
+
+raw_assets = [build_raw_asset(source) for source in SOURCES] + [
+    kemendagri_wilayah,
+    unread_files_report,
+]

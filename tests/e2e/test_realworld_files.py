@@ -22,6 +22,8 @@ from tests.e2e.isolation import isolated_tepat
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "realworld"
 RTLH = "rosters/5371/2026/KPG_RTLH/rtlh_dinas_perkim_2026.xlsx"
 PKH = "rosters/5371/2026/PKH/pkh_tahap1_2026.csv"
+PKH_COPY = "rosters/5371/2026/PKH/pkh_tahap1_2026 - Copy.csv"
+MISPLACED = "rosters/5371/PKH/pkh_tahap2_2026.csv"
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +37,13 @@ def run(tmp_path_factory):
         for folder in ("registry", "rosters"):
             shutil.copytree(FIXTURES / folder, paths.raw_dir / folder, dirs_exist_ok=True)
         before = {p: p.read_bytes() for p in FIXTURES.rglob("*") if p.is_file()}
+        # What offices also do: a Windows copy beside a roster, a roster one folder too
+        # high, a document dropped in data/raw/ itself (DESIGN §2: none ignored silently).
+        raw = paths.raw_dir
+        shutil.copyfile(raw / PKH, raw / PKH_COPY)
+        (raw / MISPLACED).parent.mkdir(parents=True)
+        shutil.copyfile(raw / PKH, raw / MISPLACED)
+        (raw / "Notulen rapat TKPK.docx").write_bytes(b"PK\x03\x04 not a table")
         ensure_dagster_home()
         result = execute_nightly(paths)
         yield {"paths": paths, "result": result, "fixtures_before": before}
@@ -164,3 +173,39 @@ def test_the_marts_count_the_recovered_and_the_unmatched(run):
         {"tahap": 1, "sasaran_layak": 4, "penerima": 2, "penerima_layak": 2,
          "penerima_tidak_layak": 0, "penerima_tidak_padan": 0, "nilai_bantuan": 1_500_000}
     ]  # fmt: skip
+
+
+def test_a_copy_is_loaded_once_and_unread_files_are_reported(run, capsys):
+    """The PKH money above (1,500,000) counts the roster once, though its copy lies beside it."""
+    from orchestration.cli import print_raw_files_not_loaded
+
+    assert query(
+        run,
+        "select file_path, row_count, duplicate_of from meta.file_manifest "
+        "where removed_at is null and table_name = 'roster_rows' and file_path like ? "
+        "order by file_path",
+        ["rosters/5371/2026/PKH/%"],
+    ) == [(PKH_COPY, 0, PKH), (PKH, 3, None)]
+    assert query(
+        run, "select count(*) from raw.roster_rows where _source_file = ?", [PKH_COPY]
+    ) == [(0,)]
+    materialized = {
+        event.event_specific_data.materialization.asset_key.to_user_string(): (
+            event.event_specific_data.materialization.metadata
+        )
+        for event in run["result"].all_events
+        if event.is_step_materialization
+    }
+    assert materialized["raw/roster_rows"]["files_copies_not_loaded"].value == 1
+    unread = materialized["raw/unread_files"]
+    assert unread["files_unread"].value == 2
+    assert (
+        MISPLACED in unread["unread"].value and "Notulen rapat TKPK.docx" in unread["unread"].value
+    )
+    print_raw_files_not_loaded(run["paths"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Not read: 2 file(s) under data/raw/" in out
+    assert f"{MISPLACED}: it is not where files of rosters/ go" in out
+    assert "rosters/<kode_kabkota>/<tahun>/<kode_program>/<file>.csv or .xlsx" in out
+    assert "Notulen rapat TKPK.docx: it is in no folder tepat reads" in out
+    assert "Copies not loaded again: 1 file(s)" in out and f"{PKH_COPY} = {PKH}" in out

@@ -18,6 +18,7 @@ EXPECTED_ASSET_KEYS = {
     "raw/referensi_anggaran_program",
     "raw/referensi_target_rpjmd",
     "raw/kemendagri_wilayah",
+    "raw/unread_files",
     "staging/stg_dtsen__keluarga",
     "staging/stg_dtsen__anggota",
     "staging/stg_rosters__rows",
