@@ -41,13 +41,19 @@ def nightly_request(paths: Paths) -> dg.RunRequest | dg.SkipReason:
     """A run, unless a run now would rebuild nothing (orchestration/freshness.py), as
     `tepat run` decides. A run launched anyway (from the UI) skips the same work inside."""
     from orchestration.freshness import unchanged_publication
+    from orchestration.ingest.sources import unread_files
 
     published = unchanged_publication(paths)
     if published:
+        unread = unread_files(paths.raw_dir)
+        listing = "".join(
+            f"\n- data/raw/{f.path}: {f.reason}. What to do: {f.what_to_do}." for f in unread
+        )
         return dg.SkipReason(
             f"Nothing changed since run {published.run_id} (published "
             f"{published.published_at} UTC as {published.release}): no raw file, model, "
             "check or library is new, and data/marts/ still holds that release."
+            + (f"\nNot read: {len(unread)} file(s) under data/raw/:{listing}" if unread else "")
         )
     return dg.RunRequest()
 

@@ -130,6 +130,24 @@ def test_a_new_raw_file_or_new_code_means_a_run(nightly, tmp_path, monkeypatch):
         assert isinstance(nightly_request(paths), dg.RunRequest)
 
 
+def test_a_quiet_night_names_unread_files_and_a_new_copy_means_a_run(nightly, tmp_path):
+    """DESIGN §2: nothing under data/raw/ is ignored silently, even on a night with no run."""
+    from orchestration import freshness
+    from orchestration.schedules import nightly_request
+    from tests.e2e.isolation import isolated_tepat
+
+    with isolated_tepat(copy_of_the_night(nightly, tmp_path)) as paths:
+        (paths.raw_dir / "Laporan TKPK.pdf").write_bytes(b"%PDF-1.4")
+        request = nightly_request(paths)
+        assert isinstance(request, dg.SkipReason)
+        assert "Not read: 1 file(s) under data/raw/" in request.skip_message
+        assert "data/raw/Laporan TKPK.pdf: it is in no folder tepat reads" in request.skip_message
+        # A copy is recorded by a run (then it is known, and quiet nights stay run-free).
+        roster = next(paths.raw_dir.glob("rosters/**/*.csv"))
+        shutil.copyfile(roster, roster.with_name(f"{roster.stem} - Copy.csv"))
+        assert freshness.unchanged_publication(paths) is None
+
+
 def test_tepat_run_says_no_run_was_started(nightly, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
