@@ -21,9 +21,45 @@ def _metadata(result: SyncResult) -> dict[str, dg.MetadataValue]:
     }
 
 
+@dg.asset(
+    key=["raw", "bps_webapi"],
+    group_name="raw",
+    description="BPS poverty tables fetched from the BPS Web API into data/raw/bps/api/ when "
+    "TEPAT_BPS_API_KEY is set (DESIGN §2.1); each response is written unchanged, only when "
+    "it changed. Without a key or network it fetches nothing and says so.",
+    pool=DUCKDB_WRITER_POOL,  # not a warehouse writer, but the night's steps take turns
+)
+def bps_webapi(context: dg.AssetExecutionContext, settings: TepatSettings) -> dg.MaterializeResult:
+    from pathlib import Path
+
+    from orchestration.ingest.bps_api import fetch_bps_tables, settings_from_env
+
+    key, domains, url = settings_from_env()
+    result = fetch_bps_tables(Path(settings.raw_dir), key, domains, url)
+    if result.not_fetched:
+        context.log.info(f"BPS Web API: {result.not_fetched}.")
+    for problem in result.problems:
+        context.log.warning(f"BPS Web API: {problem}.")
+    if result.written or result.unchanged:
+        context.log.info(
+            f"BPS Web API: {len(result.written)} table(s) new or changed, "
+            f"{len(result.unchanged)} unchanged, under data/raw/bps/api/."
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "tables_written": dg.MetadataValue.int(len(result.written)),
+            "tables_unchanged": dg.MetadataValue.int(len(result.unchanged)),
+            "not_fetched": dg.MetadataValue.text(result.not_fetched or ""),
+            "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in result.problems) or "none"),
+        }
+    )
+
+
 def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", source.table],
+        # BPS tables fetched from the Web API (when a key is set) are read the same night
+        deps=[bps_webapi] if source.table == "bps_indicators" else None,
         group_name="raw",
         description=f"{source.description}. Files: data/raw/{source.folder}/ "
         f"({', '.join(source.patterns)}).",
@@ -95,4 +131,5 @@ def unread_files_report(
 raw_assets = [build_raw_asset(source) for source in SOURCES] + [
     kemendagri_wilayah,
     unread_files_report,
+    bps_webapi,
 ]

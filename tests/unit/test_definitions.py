@@ -19,6 +19,7 @@ EXPECTED_ASSET_KEYS = {
     "raw/referensi_target_rpjmd",
     "raw/kemendagri_wilayah",
     "raw/unread_files",
+    "raw/bps_webapi",
     "staging/stg_dtsen__keluarga",
     "staging/stg_dtsen__anggota",
     "staging/stg_rosters__rows",
