@@ -233,6 +233,7 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
             f"[bold red]The nightly run failed[/] after {elapsed:.0f} s (run {result.run_id})."
         )
         console.print(failure_report(result), markup=False, soft_wrap=True)
+        print_raw_files_not_loaded(paths)
         return
 
     if not published_in(result):
