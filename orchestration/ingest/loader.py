@@ -426,6 +426,10 @@ def _checksum_and_utf8(path: Path, source: RawSource, raw_dir: Path) -> tuple[st
     aliases = _bps_aliases(raw_dir) if is_bps else None
     if aliases:
         checksum = f"{checksum}+aliases:{sha256_of(aliases)}"
+    if is_bps:  # what the reader makes of the file changes with its version: read it again
+        from orchestration.ingest.bps import READER_VERSION
+
+        checksum = f"{checksum}+reader:{READER_VERSION}"
     return checksum, is_utf8
 
 
