@@ -31,7 +31,8 @@ _TAG = re.compile(r"<[^>]*>")
 
 def looks_like_webapi(text: str) -> bool:
     head = text.lstrip()[:1]
-    return head == "{" and '"datacontent"' in text and '"vervar"' in text
+    markers = ('"datacontent"', '"vervar"', '"data-availability"')
+    return head == "{" and any(marker in text for marker in markers)
 
 
 def _label(entry: dict) -> str:
