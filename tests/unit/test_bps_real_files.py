@@ -288,3 +288,43 @@ def test_loader_loads_every_real_file_from_subfolders(tmp_path):
         assert again.loaded == [] and len(again.unchanged) == 13
     finally:
         con.close()
+
+
+def test_every_name_resolves_to_the_right_code():
+    """A name lands on a code whose Kemendagri name is the same name (normalised), or on
+    the code a reviewed alias row gives; every alias row says why (catatan)."""
+    import csv
+
+    from orchestration.ingest.bps import SHIPPED_ALIASES, name_key
+    from orchestration.ingest.wilayah import regions_table
+
+    with SHIPPED_ALIASES.open(encoding="utf-8") as handle:
+        aliases = list(csv.DictReader(handle))
+    assert all(row["catatan"].strip() for row in aliases)
+    aliased = {(name_key(r["bps_name"]), r["kode_wilayah"]) for r in aliases}
+    table = regions_table()
+    names = dict(
+        zip(table["kode_wilayah"].to_pylist(), table["nama_wilayah"].to_pylist(), strict=True)
+    )
+    names["00"] = "Indonesia"
+    pairs = {
+        (r["nama_wilayah_sumber"], r["kode_wilayah"]) for path in ALL_FILES for r in _records(path)
+    }
+    assert len({name for name, _ in pairs}) == 592
+    wrong = []
+    for name, code in sorted(pairs):
+        official = names[code]
+        for prefix in ("Kabupaten ", "Provinsi ", "Daerah Istimewa ", "Daerah Khusus Ibukota "):
+            official = official.removeprefix(prefix)
+        shorthand = {"diyogyakarta": "yogyakarta", "dkijakarta": "jakarta"}
+        key = shorthand.get(name_key(name), name_key(name))
+        if (
+            key not in (name_key(official), name_key(names[code]))
+            and (
+                name_key(name),
+                code,
+            )
+            not in aliased
+        ):
+            wrong.append((name, code, names[code]))
+    assert wrong == []
