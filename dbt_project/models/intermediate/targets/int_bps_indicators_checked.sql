@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+-- A view: a few thousand rows, and whatever selects staging sees the same rows here.
 -- Every BPS row with the reason it cannot be used (alasan_karantina), or null.
 -- The BPS reader decides the reasons while it reads the file (DESIGN §2.1: a value that is
 -- not a number or is implausible for its indicator, or a row whose cells are shifted; all
