@@ -328,3 +328,70 @@ def test_every_name_resolves_to_the_right_code():
         ):
             wrong.append((name, code, names[code]))
     assert wrong == []
+
+
+# --------------------------------------------------------------------------- the families
+# Other tables of the same families, written here in BPS's layouts (placeholder values).
+
+
+def test_download_csv_by_area_and_semester_keeps_totals(tmp_path):
+    path = tmp_path / "Persentase Penduduk Miskin Menurut Provinsi dan Daerah, 2024.csv"
+    path.write_bytes(
+        "\ufeffProvinsi,Persentase Penduduk Miskin (Persen),,,,,\n"
+        ",Perkotaan,,Perdesaan,,Perkotaan+Perdesaan,\n"
+        ",Semester 1 (Maret),Semester 2 (September),Semester 1 (Maret),"
+        "Semester 2 (September),Semester 1 (Maret),Semester 2 (September)\n"
+        "Aceh,10.5,10.2,16.9,16.5,14.23,12.64\n"
+        "Papua Barat Daya,9.1,8.9,30.2,29.8,18.13,17.9\n"
+        "Indonesia,7.09,6.66,11.79,11.34,9.03,8.57".encode()
+    )
+    warnings: list[str] = []
+    records = _records(path, warnings=warnings)
+    assert [(r["kode_wilayah"], r["bulan"], r["nilai"]) for r in records] == [
+        ("11", 3, 14.23),
+        ("11", 9, 12.64),
+        ("96", 3, 18.13),
+        ("96", 9, 17.9),
+        ("00", 3, 9.03),
+        ("00", 9, 8.57),
+    ]
+    assert {r["tahun"] for r in records} == {2024}
+    assert warnings == [
+        "urban (perkotaan) and rural (perdesaan) columns skipped: tepat keeps totals",
+        "year 2024 taken from the file name (no header line or title names a year)",
+    ]
+
+
+def test_web_api_with_area_breakdown_and_semesters(tmp_path):
+    import json
+
+    document = {
+        "status": "OK",
+        "data-availability": "available",
+        "var": [{"val": 192, "label": "Persentase Penduduk Miskin Menurut Provinsi",
+                 "unit": "Persen"}],
+        "turvar": [{"val": 1, "label": "Perkotaan"}, {"val": 2, "label": "Perdesaan"},
+                   {"val": 3, "label": "Perkotaan+Perdesaan"}],
+        "vervar": [{"val": 5300, "label": "<b>NUSA TENGGARA TIMUR</b>"},
+                   {"val": 9999, "label": "INDONESIA"}],
+        "tahun": [{"val": 124, "label": "2024"}],
+        "turtahun": [{"val": 61, "label": "Semester 1 (Maret)"},
+                     {"val": 62, "label": "Semester 2 (September)"},
+                     {"val": 63, "label": "Tahunan"}],
+        "datacontent": {
+            "5300192112461": 8.1, "5300192212461": 22.9, "5300192312461": 19.48,
+            "5300192312462": 19.02, "5300192312463": 19.3,
+            "9999192312461": 9.03, "9999192312462": 8.57,
+        },
+    }  # fmt: skip
+    path = tmp_path / "api" / "p0_provinsi.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(document))
+    records = _records(path)
+    assert [(r["kode_wilayah"], r["tahun"], r["bulan"], r["indikator"], r["nilai"])
+            for r in records] == [
+        ("53", 2024, 3, "p0", 19.48),
+        ("53", 2024, 9, "p0", 19.02),
+        ("00", 2024, 3, "p0", 9.03),
+        ("00", 2024, 9, "p0", 8.57),
+    ]  # fmt: skip

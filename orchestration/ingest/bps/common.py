@@ -162,6 +162,15 @@ def month_in(text: str) -> int | None:
     return None
 
 
+def is_urban_or_rural_only(text: str) -> bool:
+    """A label for urban (perkotaan) or rural (perdesaan) areas alone: tepat keeps the
+    total of a region ("Perkotaan+Perdesaan", "Total", "Jumlah"), never a part of it."""
+    low = " ".join(words(text))
+    urban = re.search(r"\b(perkotaan|kota\s+urban|urban)\b", low)
+    rural = re.search(r"\b(perdesaan|pedesaan|rural)\b", low)
+    return bool(urban) != bool(rural) and not re.search(r"\b(total|jumlah)\b", low)
+
+
 def years_in(text: str) -> list[int]:
     return [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", str(text))]
 

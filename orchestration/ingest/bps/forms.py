@@ -27,6 +27,7 @@ from orchestration.ingest.bps.common import (
     check_unit,
     indicator_for,
     indicators_in,
+    is_urban_or_rural_only,
     key,
     month_in,
     units_in,
@@ -202,6 +203,8 @@ def _read_long(grid: Grid, header: int, file: str) -> Read:
         variable = get("variabel")
         if _FOOTNOTE.match(variable) and not get("wilayah"):
             continue
+        if is_urban_or_rural_only(get("turunan_variabel")):
+            continue  # urban or rural part of a region; the total is on its own row
         label = f"{variable} ({get('satuan')})" if get("satuan") else variable
         if label not in cache:
             cache[label] = indicator_for(label, file, f"row {number}: nama_variabel")
@@ -271,6 +274,11 @@ def _read_table(grid: Grid, header: int, file: str) -> Read:
     value_cols = [c for c in range(name_col + 1, width) if c not in ignored]
 
     title_indicators = indicators_in(title)
+    if not title_indicators and not any(indicators_in(" ".join(v)) for v in labels.values()):
+        # BPS names downloads after the table's title: the indicator, as the last resort
+        title_indicators = indicators_in(file.rsplit(".", 1)[0].replace("_", "/"))
+        if len(title_indicators) == 1:
+            notes.append(f"indicator {title_indicators[0]} taken from the file name")
     title_years = sorted(set(years_in(title)))
     name_years = years_in_file_name(file)
     title_month = month_in(title)
@@ -285,6 +293,11 @@ def _read_table(grid: Grid, header: int, file: str) -> Read:
             if not _FOOTNOTE.match(cell_text(cells[name_col]) if name_col < len(cells) else "")
         )  # fmt: skip
         if not label and not has_data:
+            continue
+        if is_urban_or_rural_only(label):
+            note = "urban (perkotaan) and rural (perdesaan) columns skipped: tepat keeps totals"
+            if note not in notes:
+                notes.append(note)
             continue
         indicator_here = indicators_in(label)
         if indicator_here:

@@ -21,6 +21,7 @@ from orchestration.ingest.bps.common import (
     BpsFileError,
     Value,
     indicator_for,
+    is_urban_or_rural_only,
     month_in,
     years_in,
 )
@@ -74,6 +75,11 @@ def read_webapi(text: str, file: str) -> Read:
     breakdowns = _entries(document, "turvar", file)
     years = _entries(document, "tahun", file)
     periods = _entries(document, "turtahun", file)
+    # Urban and rural parts are left out (tepat keeps a region's total); when the periods
+    # name semesters, an annual figure ("Tahunan") is not a March or September value.
+    breakdowns = [b for b in breakdowns if not is_urban_or_rural_only(_label(b))]
+    if any(month_in(_label(p)) for p in periods):
+        periods = [p for p in periods if month_in(_label(p))]
 
     values: list[Value] = []
     for var in variables:
