@@ -305,7 +305,8 @@ def _stage_file(
             try:
                 aliases = _bps_aliases(raw_dir) if raw_dir else None
                 hint = raw_dir / BPS_ALIAS_FILE if raw_dir else None
-                return _stage_arrow(con, read_bps_file(path, aliases, alias_hint=hint))
+                table = read_bps_file(path, aliases, alias_hint=hint, warnings=warnings)
+                return _stage_arrow(con, table)
             except BpsFileError as error:
                 raise RawFileError(str(error).replace(f"{path.name}: ", "", 1)) from None
         if source.table == "roster_rows" and not _is_plain_csv(path, source):
@@ -425,6 +426,10 @@ def _checksum_and_utf8(path: Path, source: RawSource, raw_dir: Path) -> tuple[st
     aliases = _bps_aliases(raw_dir) if is_bps else None
     if aliases:
         checksum = f"{checksum}+aliases:{sha256_of(aliases)}"
+    if is_bps:  # what the reader makes of the file changes with its version: read it again
+        from orchestration.ingest.bps import READER_VERSION
+
+        checksum = f"{checksum}+reader:{READER_VERSION}"
     return checksum, is_utf8
 
 

@@ -132,7 +132,8 @@ SOURCES: tuple[RawSource, ...] = (
         table="bps_indicators",
         description="BPS poverty indicators (tidy, BPS tables, long downloads, HTML .xls)",
         folder="bps",
-        patterns=("*.csv", "*.xlsx", "*.xls"),
+        # BPS files may sit in subfolders (bps/2025/…, bps/api/…); the Web API answers JSON
+        patterns=("**/*.csv", "**/*.xlsx", "**/*.xls", "**/*.json"),
         required_columns=("kode_wilayah", "tahun", "indikator", "nilai"),
         optional_columns=("bulan",),
         hint="BPS tables as downloaded, the long download, or the tidy form (DESIGN §2.1).",

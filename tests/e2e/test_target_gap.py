@@ -292,3 +292,57 @@ def test_conflicting_bps_values_block_the_build_and_name_the_files(nightly, tmp_
         ("5371", "p0", 2025, 7.57, "bps/bps_indikator_kabkota.csv", files),
         ("5371", "p0", 2025, 7.75, "bps/revisi.csv", files),
     ]
+
+
+def test_quarantined_and_national_bps_rows(nightly, tmp_path):
+    """DESIGN §2.1 (issue 15): a row the BPS reader quarantined is listed in
+    quarantine.quarantine_rows and kept out of the March values, even where its value
+    differs from a valid one; the national row 00 is its own region beside province 53."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(nightly["paths"].warehouse, warehouse)
+    reason = "row 7 (Kota Kupang): p0 2025-03 = 757 (written '757') is outside 0–100"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "insert into raw.bps_indicators by name "
+            "select * from (values "
+            "('5371', '2025', '3', 'p0', null, '757', ?, 'bps/rusak.csv', 7), "
+            "('00', '2025', '3', 'p0', '8.47', '8.47', null, 'bps/nasional.csv', 2), "
+            "('53', '2025', '3', 'p0', '18.6', '18.6', null, 'bps/nasional.csv', 3)"
+            ") as t(kode_wilayah, tahun, bulan, indikator, nilai, nilai_asli, "
+            "alasan_karantina, _source_file, _row_number)",
+            [reason],
+        )
+    dbt = Path(sys.executable).parent / "dbt"
+    result = subprocess.run(
+        [
+            str(dbt),
+            "build",
+            "--select",
+            "stg_bps__indicators int_bps_indicators_checked int_bps_indicators_valid "
+            "int_bps_march_values assert_bps_values_are_consistent quarantine_rows",
+            "--exclude-resource-type",
+            "unit_test",
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, "TEPAT_WAREHOUSE": str(warehouse)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        quarantined = con.execute(
+            "select tabel, file_sumber, nomor_baris, kolom, nilai, alasan "
+            "from quarantine.quarantine_rows where tabel = 'bps_indicators'"
+        ).fetchall()
+        march = con.execute(
+            "select kode_wilayah, nilai from intermediate.int_bps_march_values "
+            "where indikator = 'p0' and tahun = 2025 and kode_wilayah in ('00', '53', '5371') "
+            "order by 1"
+        ).fetchall()
+    assert quarantined == [("bps_indicators", "bps/rusak.csv", 7, "nilai", "757", reason)]
+    assert march == [("00", 8.47), ("53", 18.6), ("5371", 7.57)]

@@ -28,8 +28,9 @@ SEED = Path(__file__).resolve().parents[2] / "orchestration/demo/reference/bps_s
 
 
 def rows(table) -> list[tuple]:
+    """The usable rows (no quarantine reason), without nilai_asli/alasan_karantina."""
     assert table.schema == SCHEMA
-    return [tuple(r.values()) for r in table.to_pylist()]
+    return [tuple(r.values())[:7] for r in table.to_pylist() if r["alasan_karantina"] is None]
 
 
 # --------------------------------------------------------------------------- BPS tables
@@ -315,7 +316,10 @@ def _national_table(path: Path) -> list[tuple]:
             lines.append([name, f"{value(code, 2023):.2f}", f"{value(code, 2025):.2f}"])
             expected.append((code, 2023, 3, "p0", value(code, 2023), line, name))
             expected.append((code, 2025, 3, "p0", value(code, 2025), line, name))
-    lines.append(["INDONESIA", "9.36", "8.47"])  # the national total: no Kemendagri code
+    # The national total is kept at national level, kode_wilayah 00 (issue 15; it was skipped).
+    expected.append(("00", 2023, 3, "p0", 9.36, len(lines) + 1, "INDONESIA"))
+    expected.append(("00", 2025, 3, "p0", 8.47, len(lines) + 1, "INDONESIA"))
+    lines.append(["INDONESIA", "9.36", "8.47"])
     lines.append(["Sumber: Badan Pusat Statistik, Susenas Maret 2023 dan Maret 2025"])
     with path.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows(lines)
@@ -331,7 +335,7 @@ def test_national_table_matches_all_514_kabupaten_kota(tmp_path):
     assert got == expected
     codes = {r[0] for r in got}
     assert sum(len(c) == 4 for c in codes) == 514
-    assert sum(len(c) == 2 for c in codes) == 38
+    assert sum(len(c) == 2 for c in codes) == 38 + 1  # the provinces and 00
     assert ("5301", 2025, 3, "p0", 20.32) in {r[:5] for r in got}
 
 
@@ -446,8 +450,23 @@ def test_misread_separator_caught_by_range(tmp_path):
         "Garis Kemiskinan (Rupiah/kapita/bulan)\n"
         "Provinsi/Kabupaten/Kota;2025\nNUSA TENGGARA TIMUR;\nKupang;504,86\n",
     )
-    with pytest.raises(BpsFileError, match="outside 1000"):
-        read_bps_file(path)
+    # Issue 15: an implausible value is quarantined with its row and reason; the file loads.
+    table = read_bps_file(path)
+    assert rows(table) == []
+    assert [
+        (r["kode_wilayah"], r["_row_number"], r["nilai"], r["nilai_asli"], r["alasan_karantina"])
+        for r in table.to_pylist()
+    ] == [
+        (
+            "5301",
+            4,
+            None,
+            "504,86",
+            "row 4 (Kupang): garis_kemiskinan 2025-03 = 504.86 (written '504,86' under "
+            "'2025') is outside the plausible 50,000–5,000,000: a truncated, shifted or "
+            "misread value",
+        )
+    ]
 
 
 def test_old_binary_xls_is_refused(tmp_path):
@@ -474,6 +493,8 @@ def test_quoted_comma_csv_indicator_over_years_and_column_numbers(tmp_path):
         ("75", 2024, 3, "p0", 14.57, 5, "GORONTALO"),
         ("7501", 2023, 3, "p0", 17.8, 6, "Gorontalo"),  # mixed case: Kabupaten Gorontalo
         ("7571", 2024, 3, "p0", 4.9, 7, "Kota Gorontalo"),
+        ("00", 2023, 3, "p0", 9.36, 8, "INDONESIA"),  # issue 15: kept at national level
+        ("00", 2024, 3, "p0", 9.03, 8, "INDONESIA"),
     ]
 
 
@@ -491,4 +512,5 @@ def test_long_download_month_from_nama_turunan_tahun(tmp_path):
     assert rows(read_bps_file(path)) == [
         ("53", 2024, 3, "p0", 19.48, 2, "NUSA TENGGARA TIMUR"),
         ("53", 2024, 9, "p0", 19.02, 3, "NUSA TENGGARA TIMUR"),
+        ("00", 2024, 9, "p0", 8.57, 4, "INDONESIA"),  # issue 15: kept at national level
     ]

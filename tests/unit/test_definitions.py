@@ -43,6 +43,8 @@ EXPECTED_ASSET_KEYS = {
     "intermediate/int_program_units_eligible",
     "intermediate/int_program_recipients",
     "intermediate/int_household_programmes_per_year",
+    "intermediate/int_bps_indicators_checked",
+    "intermediate/int_bps_indicators_valid",
     "intermediate/int_bps_march_values",
     "intermediate/int_indicator_trends",
     "marts/dim_wilayah",

@@ -5,6 +5,7 @@
     ('dtsen_keluarga', 'int_dtsen_households_checked'),
     ('dtsen_anggota', 'int_dtsen_members_checked'),
     ('roster_rows', 'int_roster_rows_checked'),
+    ('bps_indicators', 'int_bps_indicators_checked'),
 ] %}
 
 {% for table_name, model in checked %}

@@ -6,7 +6,7 @@ with
 
 indicators as (
 
-    select * from {{ ref('stg_bps__indicators') }}
+    select * from {{ ref('int_bps_indicators_valid') }}
 
 ),
 

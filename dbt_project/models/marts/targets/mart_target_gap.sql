@@ -225,10 +225,13 @@ labelled as (
 
     select
         judged.*,
-        regions.nama_wilayah,
-        case length(judged.kode_wilayah)
-            when 2 then 'provinsi'
-            when 4 then 'kabkota'
+        -- '00' is the national row of BPS tables (DESIGN §2.1), not a Kemendagri region.
+        case when judged.kode_wilayah = '00' then 'Indonesia'
+            else regions.nama_wilayah end as nama_wilayah,
+        case
+            when judged.kode_wilayah = '00' then 'nasional'
+            when length(judged.kode_wilayah) = 2 then 'provinsi'
+            when length(judged.kode_wilayah) = 4 then 'kabkota'
         end as tingkat_wilayah
 
     from judged

@@ -1,0 +1,6 @@
+{{ config(materialized='view') }}
+-- depends_on: {{ ref('quarantine_files') }}
+-- BPS values that passed the reader's row rules: the only ones targets are measured against.
+select * exclude (alasan_karantina, kolom_karantina, nilai_karantina)
+from {{ ref('int_bps_indicators_checked') }}
+where alasan_karantina is null

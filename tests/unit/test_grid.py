@@ -1,0 +1,41 @@
+"""orchestration.ingest.grid: bytes → text → rows, for any reader (not BPS-specific)."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestration.ingest.grid import GridError, decode, read_grid, sniff_delimiter
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        ("\ufeffa;b".encode(), "a;b"),  # UTF-8 BOM first
+        ("  \ufeffa;b".encode(), "  a;b"),  # BOM after leading spaces (BPS long download)
+        ("a;é".encode("utf-16"), "a;é"),  # UTF-16 with BOM
+        ("a;é".encode("utf-16-le"), "a;é"),  # UTF-16 without BOM
+        ("a;é".encode("cp1252"), "a;é"),  # Windows export
+    ],
+)
+def test_decode(raw, text):
+    assert decode(raw) == text
+
+
+def test_sniff_delimiter():
+    assert sniff_delimiter("a;b\n1;2\n") == ";"
+    assert sniff_delimiter("a\tb\n1\t2\n") == "\t"
+    assert sniff_delimiter('"a","b"\n1,2\n') == ","
+
+
+def test_csv_rows_keep_line_numbers_html_and_binary_xls(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes('  \ufeffx,y\n"multi\nline",1\nz,2'.encode())
+    assert read_grid(path).rows == [(1, ["x", "y"]), (2, ["multi\nline", "1"]), (4, ["z", "2"])]
+    html = tmp_path / "t.xls"
+    html.write_text("<html><p>Judul</p><table><tr><td colspan=2>a</td><td>b</td></tr></table>")
+    grid = read_grid(html)
+    assert (grid.kind, grid.rows) == ("html", [(1, ["Judul"]), (2, ["a", "", "b"])])
+    old = tmp_path / "old.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 32)
+    with pytest.raises(GridError, match="old.xls: an old binary Excel.*save it as .xlsx"):
+        read_grid(old)
