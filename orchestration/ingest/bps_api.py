@@ -23,6 +23,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration.ingest.bps.common import indicators_in
+
 API_URL = "https://webapi.bps.go.id/v1/"
 #: BPS domain 0000 is Indonesia: its tables list every province and kabupaten/kota.
 DEFAULT_DOMAINS = ("0000",)
@@ -30,11 +32,7 @@ DEFAULT_DOMAINS = ("0000",)
 KEYWORDS = ("miskin", "kemiskinan")
 API_FOLDER = Path("bps") / "api"
 
-#: a title of a table tepat reads: a poverty indicator, by province or kabupaten/kota
-_INDICATOR_TITLE = re.compile(
-    r"persentase penduduk miskin|jumlah penduduk miskin|garis kemiskinan|"
-    r"kedalaman kemiskinan|keparahan kemiskinan|kemiskinan ekstrem|miskin ekstrem"
-)
+#: a table laid out by province or kabupaten/kota (not by commodity, age group, …)
 _BY_REGION = re.compile(r"menurut\s+(provinsi|kabupaten|kota)")
 
 
@@ -59,9 +57,10 @@ def settings_from_env(env: dict[str, str] | None = None) -> tuple[str | None, tu
 
 
 def is_poverty_table(title: str) -> bool:
-    """A table tepat reads: it names a poverty indicator and is laid out by region."""
+    """A table tepat reads: it names a poverty indicator (in the BPS readers' own wording
+    rules) and is laid out by region."""
     text = " ".join(str(title).lower().split())
-    return bool(_INDICATOR_TITLE.search(text) and _BY_REGION.search(text))
+    return bool(indicators_in(text) and _BY_REGION.search(text))
 
 
 class _Api:

@@ -13,7 +13,10 @@ import pytest
 
 from orchestration.ingest.bps_api import fetch_bps_tables, is_poverty_table, settings_from_env
 
-RECORDED = Path(__file__).resolve().parent.parent / "fixtures" / "bps_webapi"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+RECORDED = FIXTURES / "bps_webapi"
+#: the real response (Sumber: BPS; tests/fixtures/bps-real/README.md)
+VAR624_RESPONSE = FIXTURES / "bps-real" / "bps_webapi" / "Garis Kemiskinan var624 2025.json"
 KEY = "0123456789abcdef0123456789abcdef"
 VAR624 = "bps/api/0000/var624.json"
 
@@ -30,7 +33,7 @@ class _Recorded(http.server.BaseHTTPRequestHandler):
         elif "/model/var/lang/ind/domain/0000/keyword/" in self.path:
             body, status = (RECORDED / "var_list_0000_kemiskinan.json").read_bytes(), 200
         elif var and var.group(1) == "624" and "624" not in self.broken:
-            body, status = (RECORDED / "data_0000_var624.json").read_bytes(), 200
+            body, status = VAR624_RESPONSE.read_bytes(), 200
         elif var:
             body, status = b'{"status":"OK","data-availability":"list-not-available"}', 200
         else:
@@ -67,7 +70,7 @@ def test_the_poverty_tables_are_fetched_and_written_unchanged(tmp_path, api):
 
     assert result.not_fetched is None
     assert result.written == [VAR624]
-    assert (tmp_path / VAR624).read_bytes() == (RECORDED / "data_0000_var624.json").read_bytes()
+    assert (tmp_path / VAR624).read_bytes() == VAR624_RESPONSE.read_bytes()
     # The listed P0 table had no data: said, not written; commodity and Gini tables not asked.
     assert len(result.problems) == 1 and "var 9624" in result.problems[0]
     assert "list-not-available" in result.problems[0]
@@ -89,7 +92,7 @@ def test_an_error_answer_keeps_the_file_already_there(tmp_path, api):
     _Recorded.broken = {"624"}
     result = fetch_bps_tables(tmp_path, KEY, ("0000",), api)
     assert result.written == [] and any("var 624" in p for p in result.problems)
-    assert (tmp_path / VAR624).read_bytes() == (RECORDED / "data_0000_var624.json").read_bytes()
+    assert (tmp_path / VAR624).read_bytes() == VAR624_RESPONSE.read_bytes()
 
 
 def test_a_wrong_key_or_no_network_fetches_nothing_and_never_shows_the_key(tmp_path, api):
@@ -129,3 +132,31 @@ def test_settings_come_from_the_environment():
     assert settings_from_env({}) == (None, ("0000",), "https://webapi.bps.go.id/v1/")
     env = {"TEPAT_BPS_API_KEY": " k ", "TEPAT_BPS_DOMAINS": "5300, 5371", "TEPAT_BPS_API_URL": "u"}
     assert settings_from_env(env) == ("k", ("5300", "5371"), "u")
+
+
+def test_a_fetched_table_is_read_the_same_night_like_any_bps_file(tmp_path, api):
+    import duckdb
+
+    from orchestration.ingest.loader import sync_source
+    from orchestration.ingest.sources import SOURCES_BY_TABLE
+
+    fetch_bps_tables(tmp_path, KEY, ("0000",), api)
+    with duckdb.connect() as con:
+        result = sync_source(con, SOURCES_BY_TABLE["bps_indicators"], tmp_path)
+        assert result.loaded == [VAR624]
+        by_region = dict(
+            con.execute(
+                "select kode_wilayah, nilai from raw.bps_indicators "
+                "where indikator = 'garis_kemiskinan' and tahun = '2025' and bulan = '3'"
+            ).fetchall()
+        )
+    # Names decide: BPS's vervar 5317 is Sumba Barat Daya, Kemendagri's 5317 Sumba Tengah.
+    assert len(by_region) == 552
+    assert float(by_region["5371"]) == float(_value(5371)) and float(by_region["1101"]) > 0
+
+
+def _value(bps_code: int) -> float:
+    """The recorded value of one BPS vervar (var 624, turvar 0, tahun 125, turtahun 0)."""
+    import json
+
+    return json.loads(VAR624_RESPONSE.read_text())["datacontent"][f"{bps_code}62401250"]
