@@ -28,7 +28,9 @@ LONG = REAL / "kabkota_p1_long" / "index_kemiskinan_nasional.csv"
 WEBAPI = REAL / "bps_webapi" / "Garis Kemiskinan var624 2025.json"
 PROVINSI_2018 = PROVINSI / "Jumlah dan Persentase Penduduk Miskin Menurut Provinsi, 2018.csv"
 
-ALL_FILES = sorted(p for p in REAL.rglob("*") if p.is_file() and p.name != "README.md")
+ALL_FILES = sorted(
+    p for p in REAL.rglob("*") if p.is_file() and p.name != "README.md" and p.name[0] != "."
+)
 
 #: file → (usable values, quarantined values). Kabupaten/kota files hold 514 districts plus
 #: their provinces (38 in the download CSV and the Web API, 34 in the long file); `-` and
