@@ -43,7 +43,14 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from orchestration.ingest.agency_files import (
+    NIK_ASAL_ANGKA,
+    NIK_ASAL_NOTASI_ILMIAH,
+    match_kelurahan,
+    read_agency_table,
+)
 from orchestration.ingest.sources import RawSource
+from orchestration.ingest.vocabulary import RawFileError, canonical_header
 from orchestration.ingest.wilayah import regions_table
 
 MANIFEST_DDL = """
@@ -72,51 +79,12 @@ _INSERT_MANIFEST = (
     "loaded_at, removed_at, mtime_ns) values (?, ?, ?, ?, ?, now(), null, ?)"
 )
 
-# Header variants seen in agency files, keyed by the normalised header (see header_key).
-_HEADER_VARIANTS = {
-    "nomorindukkependudukan": "nik",
-    "niknomorindukkependudukan": "nik",
-    "nomorkk": "no_kk",
-    "nokartukeluarga": "no_kk",
-    "nomorkartukeluarga": "no_kk",
-    "kk": "no_kk",
-    "namapenerima": "nama",
-    "namalengkap": "nama",
-    "namapenerimamanfaat": "nama",
-    "nilaibantuanrp": "nilai_bantuan",
-    "nominal": "nilai_bantuan",
-    "nominalbantuan": "nilai_bantuan",
-    "kodedesa": "kode_wilayah",
-    "kodekelurahan": "kode_wilayah",
-}
-
-
 #: The user's own BPS-name aliases (bps_name,province_code,kode_wilayah), relative to data/raw/.
 BPS_ALIAS_FILE = Path("referensi") / "alias_wilayah_bps.csv"
 
 
 #: What a Python reader knows about a row beyond its values: its sheet, how its NIK arrived.
 _META_COLUMNS = ("_sheet", "_nik_asal")
-
-
-class RawFileError(Exception):
-    """A raw file that cannot be loaded; the message says which file, what and what to do."""
-
-
-def header_key(name: str) -> str:
-    """Headers match ignoring case, spaces, dots, underscores, dashes, slashes and brackets."""
-    return re.sub(r"[\s._\-/()\[\]{}]", "", str(name).strip().lstrip("\ufeff").lower())
-
-
-def canonical_header(name: str, known: tuple[str, ...]) -> str:
-    key = header_key(name)
-    for column in known:
-        if header_key(column) == key:
-            return column
-    if key in _HEADER_VARIANTS:
-        return _HEADER_VARIANTS[key]
-    snake = re.sub(r"[^0-9a-z]+", "_", str(name).strip().lstrip("\ufeff").lower()).strip("_")
-    return snake or "kolom_tanpa_nama"
 
 
 def sha256_of(path: Path) -> str:
@@ -237,13 +205,6 @@ def _agency_table(
     names, matched within the roster's kabupaten/kota; a name that matches nothing or two
     places stays empty (the row then counts at kabupaten/kota level) and is reported.
     """
-    from orchestration.ingest.agency_files import (
-        NIK_ASAL_ANGKA,
-        NIK_ASAL_NOTASI_ILMIAH,
-        match_kelurahan,
-        read_agency_table,
-    )
-
     read = read_agency_table(path, source.required_columns + source.optional_columns)
     warnings += read.warnings
     rows = read.rows
