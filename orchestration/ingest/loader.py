@@ -49,6 +49,7 @@ from orchestration.ingest.agency_files import (
     match_kelurahan,
     read_agency_table,
 )
+from orchestration.ingest.registry_layouts import read_registry_layout
 from orchestration.ingest.sources import RawSource
 from orchestration.ingest.vocabulary import RawFileError, canonical_header
 from orchestration.ingest.wilayah import regions_table
@@ -269,6 +270,10 @@ def _stage_file(
                 return _stage_arrow(con, read_bps_file(path, aliases, alias_hint=hint))
             except BpsFileError as error:
                 raise RawFileError(str(error).replace(f"{path.name}: ", "", 1)) from None
+        layout = source.layout_of(path)
+        if layout is not None:
+            table = read_registry_layout(path, source, layout, [] if warnings is None else warnings)
+            return _stage_arrow(con, table)
         if source.table == "roster_rows" and not _is_plain_csv(path, source):
             table = _agency_table(path, source, kode_kabkota, [] if warnings is None else warnings)
             return _stage_arrow(con, table)
@@ -307,7 +312,9 @@ def _load_file(
                 f"columns '{seen[name]}' and '{original}' both mean '{name}'; keep one of them"
             )
         seen[name] = original
-    missing = [c for c in source.required_columns if c not in seen]
+    layout = source.layout_of(path)
+    required = layout.required_columns if layout else source.required_columns
+    missing = [c for c in required if c not in seen]
     if missing:
         raise RawFileError(
             f"required column(s) {', '.join(missing)} missing (found: {', '.join(headers)})"
@@ -527,6 +534,10 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
         # Warehouses from before every roster table had them (staging names both).
         for name in _META_COLUMNS:
             con.execute(f"alter table raw.roster_rows add column if not exists {name} varchar")
+    if table_exists and source.folder == "registry":
+        # Warehouses from before the registry layouts (their rows are all the tidy form).
+        table = f"raw.{_quote(source.table)}"
+        con.execute(f"alter table {table} add column if not exists format_registri varchar")
     problems: list[str] = []
     files = source.discover(raw_dir)
     present = set()

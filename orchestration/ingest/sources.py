@@ -16,6 +16,20 @@ _DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
+class Layout:
+    """A registry layout other than the tidy form (DESIGN §2.2), kept in its own subfolder of
+    a snapshot folder and read by the agency reader (title blocks, sheets, footers)."""
+
+    #: the subfolder (`registry/<date>/<folder>/`), also the rows' `format_registri`
+    folder: str
+    required_columns: tuple[str, ...]
+    #: the column whose header marks the header row and whose cells tell data from footers
+    key_column: str
+    #: the workbook sheet this table reads (None: every sheet)
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
 class RawSource:
     table: str
     description: str
@@ -29,6 +43,12 @@ class RawSource:
     path_columns: Callable[[Path], dict[str, str]] = field(default=lambda _: {})
     #: what the user should do when a file of this source is wrong
     hint: str = ""
+    #: layouts other than the tidy form, recognised by their subfolder
+    layouts: tuple[Layout, ...] = ()
+
+    def layout_of(self, path: Path) -> Layout | None:
+        """The layout of a file of this source (None: the tidy form, read by DuckDB)."""
+        return next((x for x in self.layouts if path.parent.name == x.folder), None)
 
     def discover(self, raw_dir: Path) -> list[Path]:
         base = raw_dir / self.folder
@@ -48,7 +68,9 @@ def _snapshot_columns(relative: Path) -> dict[str, str]:
             f"registry folder '{folder}' is not a snapshot date; name it YYYY-MM-DD "
             "(the snapshot's reference date), e.g. data/raw/registry/2025-03-31/"
         )
-    return {"tanggal_snapshot": folder}
+    # tidy files lie in the snapshot folder itself; other layouts in a subfolder (Layout)
+    layout = relative.parts[1] if len(relative.parts) > 2 else "dtsen"
+    return {"tanggal_snapshot": folder, "format_registri": layout}
 
 
 def _roster_columns(relative: Path) -> dict[str, str]:
@@ -72,22 +94,37 @@ _KELUARGA_PMT = (
     "punya_emas_10g",
 )  # fmt: skip
 
+_AGREGAT_REQUIRED = ("nama_desa", "kode_kabkota", "kode_kecamatan", "kode_desa")
+_AGREGAT_OPTIONAL = (
+    "kode_provinsi", "nama_provinsi", "nama_kabkota", "nama_kecamatan",
+    *(f"desil_{d}" for d in range(1, 11)), "desil_7_10", "desil_null", "total",
+)  # fmt: skip
+
 SOURCES: tuple[RawSource, ...] = (
     RawSource(
         table="dtsen_keluarga",
         description="DTSEN households, one row per household per snapshot",
         folder="registry",
-        patterns=("*/keluarga.csv", "*/keluarga.parquet"),
+        patterns=("*/keluarga.csv", "*/keluarga.parquet", "*/p3ke/*.xlsx"),
         required_columns=("id_keluarga", "no_kk", "kode_wilayah", "desil"),
         optional_columns=("jumlah_anggota", "tanggal_pemutakhiran", *_KELUARGA_PMT),
         path_columns=_snapshot_columns,
-        hint="Export the snapshot again from DTSEN as registry/<YYYY-MM-DD>/keluarga.csv.",
+        hint="Export the snapshot again from DTSEN as registry/<YYYY-MM-DD>/keluarga.csv, "
+        "or put P3KE workbooks as distributed in registry/<YYYY-MM-DD>/p3ke/.",
+        layouts=(
+            Layout(
+                folder="p3ke",
+                required_columns=("id_keluarga", "no_kk", "kode_wilayah", "desil"),
+                key_column="id_keluarga",
+                sheet="Keluarga",
+            ),
+        ),
     ),
     RawSource(
         table="dtsen_anggota",
         description="DTSEN household members, one row per person per snapshot",
         folder="registry",
-        patterns=("*/anggota.csv", "*/anggota.parquet"),
+        patterns=("*/anggota.csv", "*/anggota.parquet", "*/p3ke/*.xlsx"),
         required_columns=("nik", "id_keluarga", "status"),
         optional_columns=(
             "nama",
@@ -98,7 +135,32 @@ SOURCES: tuple[RawSource, ...] = (
             "sekolah",
         ),  # fmt: skip
         path_columns=_snapshot_columns,
-        hint="Export the snapshot again from DTSEN as registry/<YYYY-MM-DD>/anggota.csv.",
+        hint="Export the snapshot again from DTSEN as registry/<YYYY-MM-DD>/anggota.csv, "
+        "or put P3KE workbooks as distributed in registry/<YYYY-MM-DD>/p3ke/.",
+        # P3KE has no status column: staging reads its members as living (DESIGN §2.2)
+        layouts=(
+            Layout(
+                folder="p3ke",
+                required_columns=("nik", "id_keluarga"),
+                key_column="nik",
+                sheet="Individu",
+            ),
+        ),
+    ),
+    RawSource(
+        table="dtsen_desil_agregat",
+        description="DTSEN households per desil, aggregated per desa (kodewil_desil files)",
+        folder="registry",
+        patterns=("*/agregat/*.xlsx", "*/agregat/*.csv"),
+        required_columns=_AGREGAT_REQUIRED,
+        optional_columns=_AGREGAT_OPTIONAL,
+        path_columns=_snapshot_columns,
+        hint="Put the desa desil aggregates as received (NMKAB, NMKEC, NMDESA, kdprov, kdkab, "
+        "kdkec, kddesa, DESIL 1 … DESIL 7-10, DESIL NULL, TOTAL) in "
+        "registry/<YYYY-MM-DD>/agregat/ (DESIGN §2.2).",
+        layouts=(
+            Layout(folder="agregat", required_columns=_AGREGAT_REQUIRED, key_column="kode_desa"),
+        ),
     ),
     RawSource(
         table="roster_rows",
