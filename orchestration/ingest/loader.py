@@ -600,6 +600,13 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
         con.execute("commit")
         result.removed.append(relative)
 
+    if not table_exists and source.empty_table_columns:
+        columns = ", ".join(f"{_quote(name)} varchar" for name in source.empty_table_columns)
+        con.execute(
+            f"create table raw.{_quote(source.table)} ({columns}, _nik_was_number boolean, "
+            "_source_file varchar, _row_number bigint)"
+        )
+        table_exists = True
     if table_exists:
         result.total_rows = con.execute(
             f"select count(*) from raw.{_quote(source.table)}"

@@ -45,6 +45,9 @@ class RawSource:
     hint: str = ""
     #: layouts other than the tidy form, recognised by their subfolder
     layouts: tuple[Layout, ...] = ()
+    #: when set, a source without files still gets an empty raw table with these text
+    #: columns (a layout few users have: the models that read it still run)
+    empty_table_columns: tuple[str, ...] = ()
 
     def layout_of(self, path: Path) -> Layout | None:
         """The layout of a file of this source (None: the tidy form, read by DuckDB)."""
@@ -160,6 +163,13 @@ SOURCES: tuple[RawSource, ...] = (
         "registry/<YYYY-MM-DD>/agregat/ (DESIGN §2.2).",
         layouts=(
             Layout(folder="agregat", required_columns=_AGREGAT_REQUIRED, key_column="kode_desa"),
+        ),
+        empty_table_columns=(
+            *_AGREGAT_REQUIRED,
+            *_AGREGAT_OPTIONAL,
+            "tanggal_snapshot",
+            "format_registri",
+            "_sheet",
         ),
     ),
     RawSource(

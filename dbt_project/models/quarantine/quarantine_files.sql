@@ -6,6 +6,7 @@
     ('dtsen_keluarga', 'int_dtsen_households_checked'),
     ('dtsen_anggota', 'int_dtsen_members_checked'),
     ('roster_rows', 'int_roster_rows_checked'),
+    ('dtsen_desil_agregat', 'int_desil_agregat_checked'),
 ] %}
 
 with
