@@ -10,7 +10,10 @@ compared with the tidy form for what the layout carries:
   written as numbers (as Excel keeps them: kdkec 1, not 01), a title block and a total row;
 - `write_p3ke_workbooks`: `registry/<date>/p3ke/P3KE_<kode desa>.xlsx`, one workbook per desa
   with a header block, column headers on row 12, data from row 13, a *Keluarga* and an
-  *Individu* sheet; only desil 1–4 households and their living members, as P3KE lists them.
+  *Individu* sheet; only desil 1–4 households and their living members, as P3KE lists them;
+- `write_siks_ng_export`: `registry/<date>/siks_ng/<kode_kabkota>/DTKS_<kode_kabkota>.csv`,
+  one `;`-separated row per living person, desa by name, and programme flags Y/N that follow
+  a fixed demo rule (`siks_ng_flags`, `siks_ng_pbi`).
 
 The generator stays untouched (its output for a seed is pinned byte for byte); everything
 here reads its files.
@@ -206,10 +209,75 @@ def _write_row(sheet, row: int, values: list, text, text_columns: tuple[int, ...
             sheet.write(row, column, value)
 
 
-def convert(raw_dir: Path, *, agregat: str | None = None, p3ke: str | None = None) -> dict:
+SIKS_NG_FOLDER = "siks_ng"
+SIKS_NG_COLUMNS = (
+    "No", "IDDTKS", "Provinsi", "Kabupaten_Kota", "Kecamatan", "Desa_Kelurahan", "Nomor KK",
+    "NIK", "Nama", "Hub_Keluarga", "Jenis_Kelamin", "Tgl_Lahir", "Keterangan_padan", "Desil",
+    "Bansos_Pkh", "Bansos_Bpnt", "Pbi_Jkn",
+)  # fmt: skip
+SIKS_NG_HUBUNGAN = {**HUBUNGAN, "2": "Istri"}
+
+
+def _number(identifier: str) -> int:
+    digits = "".join(ch for ch in identifier if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def siks_ng_flags(desil: str, id_keluarga: str) -> tuple[bool, bool]:
+    """The demo's (PKH, BPNT) flags of a household: most eligible households, and a few
+    that are not (desil 6–7, so that inclusion errors show)."""
+    d, n = (int(desil) if desil else 0), _number(id_keluarga)
+    pkh = (1 <= d <= 4 and n % 2 == 0) or (d in (6, 7) and n % 7 == 0)
+    bpnt = 1 <= d <= 5 and n % 3 != 0
+    return pkh, bpnt
+
+
+def siks_ng_pbi(desil: str, nik: str) -> bool:
+    """The demo's PBI-JK flag of a person (an individu programme)."""
+    d, day = (int(desil) if desil else 0), _number(nik[6:8])  # the NIK's day of birth
+    return 1 <= d <= 5 and day % 2 == 0
+
+
+def write_siks_ng_export(
+    folder: Path, kode_kabkota: str, keluarga: pd.DataFrame, anggota: pd.DataFrame
+) -> Path:
+    """`folder/siks_ng/<kode_kabkota>/DTKS_<kode_kabkota>.csv`: one `;`-separated row per
+    living person (DTKS drops the deceased), desa by NAME (upper case, as exported)."""
+    path = folder / SIKS_NG_FOLDER / kode_kabkota / f"DTKS_{kode_kabkota}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    households = keluarga.set_index("id_keluarga")
+    living = anggota[anggota["status"] == "hidup"]
+    living = living[living["id_keluarga"].isin(households.index)]
+    rows = []
+    for i, person in enumerate(living.itertuples(index=False)):
+        household = households.loc[person.id_keluarga]
+        code = household["kode_wilayah"].replace(".", "")
+        pkh, bpnt = siks_ng_flags(household["desil"], person.id_keluarga)
+        rows.append(
+            [
+                i + 1, person.id_keluarga, name_of(code[:2]).upper(), name_of(code[:4]).upper(),
+                name_of(code[:6]).upper(), name_of(code).upper(), household["no_kk"],
+                person.nik, person.nama, SIKS_NG_HUBUNGAN.get(person.hubungan, "Lainnya"),
+                JENIS_KELAMIN.get(person.jenis_kelamin, ""), person.tanggal_lahir, "Padan",
+                household["desil"], "Y" if pkh else "N", "Y" if bpnt else "N",
+                "Y" if siks_ng_pbi(household["desil"], person.nik) else "N",
+            ]
+        )  # fmt: skip
+    frame = pd.DataFrame(rows, columns=list(SIKS_NG_COLUMNS))
+    frame.to_csv(path, sep=";", index=False)
+    return path
+
+
+def convert(
+    raw_dir: Path,
+    *,
+    agregat: str | None = None,
+    p3ke: str | None = None,
+    siks_ng: str | None = None,
+) -> dict:
     """Rewrite the demo registry under `raw_dir` so that kabupaten/kota `agregat` is known
-    only by desa aggregates and `p3ke` only by P3KE workbooks (every snapshot). Returns what
-    was taken out of the tidy files: {"agregat": Converted, "p3ke": Converted}."""
+    only by desa aggregates, `p3ke` only by P3KE workbooks and `siks_ng` only by SIKS-NG
+    exports (every snapshot). Returns what was taken out of the tidy files, by layout."""
     result = {}
     if agregat:
         taken = take_out(raw_dir, agregat)
@@ -222,4 +290,10 @@ def convert(raw_dir: Path, *, agregat: str | None = None, p3ke: str | None = Non
             folder = raw_dir / "registry" / snapshot
             write_p3ke_workbooks(folder, keluarga, taken.anggota[snapshot])
         result["p3ke"] = taken
+    if siks_ng:
+        taken = take_out(raw_dir, siks_ng)
+        for snapshot, keluarga in taken.keluarga.items():
+            folder = raw_dir / "registry" / snapshot
+            write_siks_ng_export(folder, siks_ng, keluarga, taken.anggota[snapshot])
+        result["siks_ng"] = taken
     return result

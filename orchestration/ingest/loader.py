@@ -272,7 +272,9 @@ def _stage_file(
                 raise RawFileError(str(error).replace(f"{path.name}: ", "", 1)) from None
         layout = source.layout_of(path)
         if layout is not None:
-            table = read_registry_layout(path, source, layout, [] if warnings is None else warnings)
+            table = read_registry_layout(
+                path, source, layout, [] if warnings is None else warnings, kode_kabkota
+            )
             return _stage_arrow(con, table)
         if source.table == "roster_rows" and not _is_plain_csv(path, source):
             table = _agency_table(path, source, kode_kabkota, [] if warnings is None else warnings)
@@ -537,7 +539,8 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
     if table_exists and source.folder == "registry":
         # Warehouses from before the registry layouts (their rows are all the tidy form).
         table = f"raw.{_quote(source.table)}"
-        con.execute(f"alter table {table} add column if not exists format_registri varchar")
+        for name in ("format_registri", *source.optional_columns):
+            con.execute(f"alter table {table} add column if not exists {_quote(name)} varchar")
     problems: list[str] = []
     files = source.discover(raw_dir)
     present = set()

@@ -13,15 +13,20 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from orchestration.ingest.agency_files import read_agency_table
+from orchestration.ingest.agency_files import match_kelurahan, read_agency_table
 from orchestration.ingest.sources import Layout, RawSource
 from orchestration.ingest.vocabulary import RawFileError
 
 
 def read_registry_layout(
-    path: Path, source: RawSource, layout: Layout, warnings: list[str]
+    path: Path,
+    source: RawSource,
+    layout: Layout,
+    warnings: list[str],
+    kode_kabkota: str | None = None,
 ) -> pa.Table:
-    """One file of `layout` as text columns plus `_row_number`, `_sheet`, `_nik_asal`."""
+    """One file of `layout` as text columns plus `_row_number`, `_sheet`, `_nik_asal`.
+    `kode_kabkota` (from the folder) places desa names (SIKS-NG's `Desa_Kelurahan`)."""
     read = read_agency_table(
         path,
         source.required_columns + source.optional_columns,
@@ -29,9 +34,53 @@ def read_registry_layout(
         sheets=(layout.sheet,) if layout.sheet else None,
     )
     warnings += read.warnings
+    rows = read.rows
     if layout.folder == "agregat":
-        _check_province_known(read.rows)
-    return read.rows
+        _check_province_known(rows)
+    if layout.per_household:
+        rows = _households(rows, kode_kabkota, warnings)
+    return rows
+
+
+#: The columns a household row of a per-person export keeps (the rest describe persons).
+_HOUSEHOLD_COLUMNS = ("id_keluarga", "no_kk", "desil", "kecamatan", "kelurahan")
+
+
+def _households(rows: pa.Table, kode_kabkota: str | None, warnings: list[str]) -> pa.Table:
+    """One row per `id_keluarga` from rows per person: its first row (its Excel/CSV row
+    number), with `kode_wilayah` matched from the desa name (and kecamatan) within the
+    kabupaten/kota of the folder. Per desa export, so small: plain Python."""
+    for needed in ("id_keluarga", "kelurahan"):
+        if needed not in rows.column_names:
+            raise RawFileError(
+                f"no column for '{needed}' (IDDTKS, Desa_Kelurahan); found: "
+                f"{', '.join(c for c in rows.column_names if not c.startswith('_'))}"
+            )
+    first: dict[str, int] = {}
+    for index, household in enumerate(rows.column("id_keluarga").to_pylist()):
+        if household is not None and household.strip():
+            first.setdefault(household.strip(), index)
+    picked = rows.take(pa.array(sorted(first.values()), pa.int64()))
+    keep = [c for c in _HOUSEHOLD_COLUMNS if c in picked.column_names]
+    picked = picked.select([*keep, "_row_number", "_sheet"])
+    desa = picked.column("kelurahan").to_pylist()
+    kecamatan = (
+        picked.column("kecamatan").to_pylist()
+        if "kecamatan" in picked.column_names
+        else [None] * len(desa)
+    )
+    names = [
+        None if d is None else (f"{d} ({k})" if k else d)
+        for d, k in zip(desa, kecamatan, strict=True)
+    ]
+    codes = (
+        match_kelurahan(sorted({n for n in names if n}), kode_kabkota, warnings)
+        if kode_kabkota
+        else {}
+    )
+    return picked.append_column(
+        "kode_wilayah", pa.array([codes.get(n) for n in names], pa.string())
+    )
 
 
 def _check_province_known(rows: pa.Table) -> None:

@@ -27,6 +27,10 @@ class Layout:
     key_column: str
     #: the workbook sheet this table reads (None: every sheet)
     sheet: str | None = None
+    #: 2 when files lie in a subfolder named by kabupaten/kota (`siks_ng/<kode_kabkota>/`)
+    depth: int = 1
+    #: one row per household from rows per person (the first row of each `id_keluarga`)
+    per_household: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,10 @@ class RawSource:
     empty_table_columns: tuple[str, ...] = ()
 
     def layout_of(self, path: Path) -> Layout | None:
-        """The layout of a file of this source (None: the tidy form, read by DuckDB)."""
-        return next((x for x in self.layouts if path.parent.name == x.folder), None)
+        """The layout of a file of this source (None: the tidy form, read by DuckDB): its
+        folder, or the folder above it (`siks_ng/<kode_kabkota>/`)."""
+        folders = (path.parent.name, path.parent.parent.name)
+        return next((x for x in self.layouts if x.folder in folders[: x.depth]), None)
 
     def discover(self, raw_dir: Path) -> list[Path]:
         base = raw_dir / self.folder
@@ -73,7 +79,16 @@ def _snapshot_columns(relative: Path) -> dict[str, str]:
         )
     # tidy files lie in the snapshot folder itself; other layouts in a subfolder (Layout)
     layout = relative.parts[1] if len(relative.parts) > 2 else "dtsen"
-    return {"tanggal_snapshot": folder, "format_registri": layout}
+    columns = {"tanggal_snapshot": folder, "format_registri": layout}
+    if len(relative.parts) == 4:  # siks_ng/<kode_kabkota>/<file>
+        kabkota = "".join(ch for ch in relative.parts[2] if ch.isdigit())
+        if len(kabkota) != 4:
+            raise ValueError(
+                f"registry/{relative.as_posix()}: put SIKS-NG exports in a folder named by the "
+                "4-digit kabupaten/kota code, e.g. registry/2025-03-31/siks_ng/5371/"
+            )
+        columns["folder_kode_wilayah"] = kabkota
+    return columns
 
 
 def _roster_columns(relative: Path) -> dict[str, str]:
@@ -97,6 +112,11 @@ _KELUARGA_PMT = (
     "punya_emas_10g",
 )  # fmt: skip
 
+_SIKS_NG_PATTERNS = ("*/siks_ng/*/*.csv", "*/siks_ng/*/*.xlsx")
+#: SIKS-NG programme flags (Y/N) that become roster rows (DESIGN §2.2); always columns of
+#: raw.dtsen_anggota, empty for the other layouts
+REGISTRY_PROGRAM_FLAGS = ("bansos_pkh", "bansos_bpnt", "pbi_jkn")
+
 _AGREGAT_REQUIRED = ("nama_desa", "kode_kabkota", "kode_kecamatan", "kode_desa")
 _AGREGAT_OPTIONAL = (
     "kode_provinsi", "nama_provinsi", "nama_kabkota", "nama_kecamatan",
@@ -108,7 +128,12 @@ SOURCES: tuple[RawSource, ...] = (
         table="dtsen_keluarga",
         description="DTSEN households, one row per household per snapshot",
         folder="registry",
-        patterns=("*/keluarga.csv", "*/keluarga.parquet", "*/p3ke/*.xlsx"),
+        patterns=(
+            "*/keluarga.csv",
+            "*/keluarga.parquet",
+            "*/p3ke/*.xlsx",
+            *_SIKS_NG_PATTERNS,
+        ),
         required_columns=("id_keluarga", "no_kk", "kode_wilayah", "desil"),
         optional_columns=("jumlah_anggota", "tanggal_pemutakhiran", *_KELUARGA_PMT),
         path_columns=_snapshot_columns,
@@ -121,13 +146,20 @@ SOURCES: tuple[RawSource, ...] = (
                 key_column="id_keluarga",
                 sheet="Keluarga",
             ),
+            Layout(
+                folder="siks_ng",
+                required_columns=("id_keluarga", "no_kk", "kode_wilayah"),
+                key_column="nik",
+                depth=2,
+                per_household=True,
+            ),
         ),
     ),
     RawSource(
         table="dtsen_anggota",
         description="DTSEN household members, one row per person per snapshot",
         folder="registry",
-        patterns=("*/anggota.csv", "*/anggota.parquet", "*/p3ke/*.xlsx"),
+        patterns=("*/anggota.csv", "*/anggota.parquet", "*/p3ke/*.xlsx", *_SIKS_NG_PATTERNS),
         required_columns=("nik", "id_keluarga", "status"),
         optional_columns=(
             "nama",
@@ -136,6 +168,7 @@ SOURCES: tuple[RawSource, ...] = (
             "tanggal_lahir",
             "disabilitas",
             "sekolah",
+            *REGISTRY_PROGRAM_FLAGS,
         ),  # fmt: skip
         path_columns=_snapshot_columns,
         hint="Export the snapshot again from DTSEN as registry/<YYYY-MM-DD>/anggota.csv, "
@@ -147,6 +180,12 @@ SOURCES: tuple[RawSource, ...] = (
                 required_columns=("nik", "id_keluarga"),
                 key_column="nik",
                 sheet="Individu",
+            ),
+            Layout(
+                folder="siks_ng",
+                required_columns=("nik", "id_keluarga"),
+                key_column="nik",
+                depth=2,
             ),
         ),
     ),

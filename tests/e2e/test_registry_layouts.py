@@ -2,14 +2,17 @@
 
 One generated dataset; before the run, Kota Bontang (6474) is taken out of the tidy files
 and written as desa desil aggregates, Timor Tengah Selatan (5302) as P3KE workbooks (desil
-1–4 households and their living members), and one extra aggregate file carries a row for
-each quarantine reason. The marts must equal what the same people give in the tidy form,
-for what each layout carries: aggregates the households per desil with 7–10 as a band and
-no people; P3KE desil 1–4 with their people.
+1–4 households and their living members), Sumba Timur (5311) as a SIKS-NG export (living
+people, desa by name, programme flags; its OPD rosters removed so the flags are the only
+roster rows there), and one extra aggregate file carries a row for each quarantine reason.
+The marts must equal what the same people give in the tidy form, for what each layout
+carries: aggregates the households per desil with 7–10 as a band and no people; P3KE desil
+1–4 with their people; SIKS-NG everyone living, and coverage from its flags.
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -24,6 +27,7 @@ pytestmark = pytest.mark.e2e
 
 AGREGAT = "6474"  # Kota Bontang (province 64 also holds 6402 in microdata: campuran)
 P3KE = "5302"  # Timor Tengah Selatan
+SIKS = "5311"  # Sumba Timur
 LEVELS = {"provinsi": 2, "kabkota": 4, "kecamatan": 6, "desa": 10}
 KEY = ["tanggal_snapshot", "tingkat_wilayah", "kode_wilayah", "kategori_desil"]
 BAD_FILE = "registry/2025-12-31/agregat/kodewil_desil_susulan.xlsx"
@@ -51,7 +55,10 @@ def expected_distribution(tidy: dict[str, tuple[pd.DataFrame, pd.DataFrame]]) ->
             kategori_desil=keluarga["desil"].replace("", "belum_diperingkat"),
         )
         in_p3ke = k["kode_wilayah"].str.startswith(P3KE)
-        k = k[~in_p3ke | k["desil"].isin(["1", "2", "3", "4"])].copy()
+        k = k[~in_p3ke | k["desil"].isin(["1", "2", "3", "4"])]
+        # SIKS-NG lists people: a household with nobody living left is not in it
+        in_siks = k["kode_wilayah"].str.startswith(SIKS)
+        k = k[~in_siks | (k["jiwa"] > 0)].copy()
         agregat = k["kode_wilayah"].str.startswith(AGREGAT)
         k["is_agregat"] = agregat
         k.loc[agregat & k["desil"].isin(["7", "8", "9", "10"]), "kategori_desil"] = "7-10"
@@ -115,7 +122,8 @@ def run(tmp_path_factory):
     with isolated_tepat(base) as paths:
         generate(paths.raw_dir, households=300, seed=11, truth_path=base / "truth.json")
         tidy = _tidy(paths.raw_dir)
-        convert(paths.raw_dir, agregat=AGREGAT, p3ke=P3KE)
+        convert(paths.raw_dir, agregat=AGREGAT, p3ke=P3KE, siks_ng=SIKS)
+        shutil.rmtree(paths.raw_dir / "rosters" / SIKS)
         write_bad_aggregates(paths.raw_dir / BAD_FILE)
         before = {p: p.read_bytes() for p in (paths.raw_dir / "registry").rglob("*.xlsx")}
         ensure_dagster_home()
@@ -191,3 +199,62 @@ def test_aggregate_rows_that_cannot_be_used_are_quarantined_with_their_reason(ru
         "or file_sumber like 'registry/%/agregat/kodewil_desil.xlsx'",
     )
     assert other == [(0,)]
+
+
+def test_siks_ng_flags_are_the_coverage_of_their_snapshot_quarter(run):
+    from orchestration.demo.registry_layouts import siks_ng_flags, siks_ng_pbi
+
+    programs = pd.read_csv(run["paths"].raw_dir / "referensi" / "program.csv", dtype=str)
+    programs = programs.set_index("kode_program")
+    coverage = pd.read_parquet(run["paths"].marts_dir / "mart_program_coverage.parquet")
+    coverage = coverage[
+        (coverage["tingkat_wilayah"] == "kabkota") & (coverage["kode_wilayah"] == SIKS)
+    ]
+    checked, recipients = 0, {"PKH": 0, "BPNT": 0, "PBI_JK": 0}
+    for snapshot, (keluarga, anggota) in run["tidy"].items():
+        quarter = (int(snapshot[5:7]) - 1) // 3 + 1
+        living = anggota[anggota["status"] == "hidup"]
+        k = keluarga[keluarga["kode_wilayah"].str.startswith(SIKS)]
+        k = k[k["id_keluarga"].isin(set(living["id_keluarga"]))]
+        desil = k.set_index("id_keluarga")["desil"]
+        people = living[living["id_keluarga"].isin(set(k["id_keluarga"]))]
+        for kode, column in (("PKH", 0), ("BPNT", 1), ("PBI_JK", None)):
+            low, high = int(programs.loc[kode, "desil_min"]), int(programs.loc[kode, "desil_max"])
+
+            def eligible(d: str, low=low, high=high) -> bool:
+                return d != "" and low <= int(d) <= high
+
+            if column is None:  # individu: living members of eligible households
+                units = [(p.nik, desil[p.id_keluarga]) for p in people.itertuples()]
+                flagged = [(u, d) for u, d in units if siks_ng_pbi(d, u)]
+            else:
+                units = list(desil.items())
+                flagged = [(u, d) for u, d in units if siks_ng_flags(d, u)[column]]
+            row = coverage[
+                (coverage["kode_program"] == kode)
+                & (coverage["tahun"] == 2025)
+                & (coverage["tahap"] == quarter)
+            ]
+            assert len(row) == 1, (kode, snapshot)
+            row = row.iloc[0]
+            assert str(row["tanggal_snapshot_acuan"])[:10] == snapshot
+            assert row["sasaran_layak"] == sum(eligible(d) for _, d in units)
+            assert row["penerima"] == len(flagged)
+            assert row["penerima_layak"] == sum(eligible(d) for _, d in flagged)
+            assert row["penerima_tidak_layak"] == sum(not eligible(d) for _, d in flagged)
+            assert row["baris_ganda"] == 0 and row["penerima_tidak_padan"] == 0
+            checked += 1
+            recipients[kode] += len(flagged)
+    assert checked == 12
+    assert min(recipients.values()) > 0
+    sources = query(
+        run,
+        "select sumber_roster, count(*) from intermediate.int_roster_rows_checked "
+        "where _source_file like 'registry/%/siks_ng/%' group by 1",
+    )
+    assert [s for s, _ in sources] == ["registri"]
+    quarantined = query(
+        run,
+        "select count(*) from quarantine.quarantine_rows where file_sumber like '%siks_ng%'",
+    )
+    assert quarantined == [(0,)]

@@ -40,6 +40,7 @@ EXPECTED_ASSET_KEYS = {
     "quarantine/quarantine_rows",
     "quarantine/quarantine_files",
     "intermediate/int_periods_with_reference_snapshot",
+    "intermediate/int_roster_rows_from_registry",
     "intermediate/int_roster_rows_by_nik",
     "intermediate/int_roster_rows_matched",
     "intermediate/int_program_units_eligible",

@@ -1,6 +1,6 @@
-{#- P3KE has no status column: it lists the members living in the household (DESIGN §2.2). -#}
+{#- P3KE and SIKS-NG have no status column: they list the living members (DESIGN §2.2). -#}
 {% set status_anggota -%}
-    coalesce(status, case when format_registri = 'p3ke' then 'hidup' end)
+    coalesce(status, case when format_registri in ('p3ke', 'siks_ng') then 'hidup' end)
 {%- endset %}
 with
 
@@ -25,6 +25,9 @@ renamed as (
         lower(trim({{ status_anggota }})) = 'hidup' as is_hidup,
         try_cast(nullif(trim(disabilitas), '') as integer) = 1 as has_disabilitas,
         nullif(lower(trim(sekolah)), '') as sekolah,
+        {% for flag in var('registry_program_flags') -%}
+        coalesce(upper(trim({{ flag }})) in ('Y', 'YA', '1', 'TRUE'), false) as is_{{ flag }},
+        {% endfor -%}
         coalesce(format_registri, 'dtsen') as format_registri,
         _source_file,
         _row_number
