@@ -53,7 +53,12 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from orchestration.ingest.loader import RawFileError, canonical_header, header_key
+from orchestration.ingest.vocabulary import (
+    RawFileError,
+    canonical_header,
+    header_key,
+    is_nik_header,
+)
 
 #: The header row is looked for within this many rows (xlsx) or records (CSV).
 HEADER_SEARCH_ROWS = 20
@@ -61,66 +66,6 @@ HEADER_SEARCH_ROWS = 20
 NIK_ASAL_TEKS = "teks"
 NIK_ASAL_ANGKA = "angka"
 NIK_ASAL_NOTASI_ILMIAH = "notasi_ilmiah"
-
-# Header keys (loader.header_key) that mean "the NIK column".
-NIK_HEADER_KEYS = frozenset(
-    {
-        "nik",
-        "nonik",
-        "nomornik",
-        "nikpenerima",
-        "niknomorindukkependudukan",
-        "nomorindukkependudukan",
-        "noindukkependudukan",
-        "nikktp",
-        "noktp",
-        "nomorktp",
-    }
-)
-
-# More header variants than loader.canonical_header knows, keyed by header_key. A header equal
-# to one of the caller's known columns always wins over this map.
-_EXTRA_VARIANTS = {
-    **{key: "nik" for key in NIK_HEADER_KEYS},
-    "nokk": "no_kk",
-    "nomorkk": "no_kk",
-    "nokartukeluarga": "no_kk",
-    "nomorkartukeluarga": "no_kk",
-    "kk": "no_kk",
-    "nama": "nama",
-    "namapenerima": "nama",
-    "namalengkap": "nama",
-    "namapenerimamanfaat": "nama",
-    "namakpm": "nama",
-    "namabeneficiary": "nama",
-    "nilaibantuan": "nilai_bantuan",
-    "nilaibantuanrp": "nilai_bantuan",
-    "nominal": "nilai_bantuan",
-    "nominalrp": "nilai_bantuan",
-    "nominalbantuan": "nilai_bantuan",
-    "nominalbantuanrp": "nilai_bantuan",
-    "jumlahbantuan": "nilai_bantuan",
-    "jumlahbantuanrp": "nilai_bantuan",
-    "besaranbantuan": "nilai_bantuan",
-    "besaranbantuanrp": "nilai_bantuan",
-    "kelurahan": "kelurahan",
-    "desa": "kelurahan",
-    "desakelurahan": "kelurahan",
-    "kelurahandesa": "kelurahan",
-    "keldesa": "kelurahan",
-    "desakel": "kelurahan",
-    "namadesa": "kelurahan",
-    "namakelurahan": "kelurahan",
-    "namadesakelurahan": "kelurahan",
-    "kodewilayah": "kode_wilayah",
-    "kodedesa": "kode_wilayah",
-    "kodekelurahan": "kode_wilayah",
-    "kodedesakelurahan": "kode_wilayah",
-    "kodekemendagri": "kode_wilayah",
-    "tahap": "tahap",
-    "tahapan": "tahap",
-    "tahappenyaluran": "tahap",
-}
 
 _MONTHS = {
     "januari": 1, "jan": 1, "january": 1,
@@ -169,24 +114,9 @@ class AgencyTable:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def _key(name: str) -> str:
-    """loader.header_key, also ignoring `*` and `:` (`NIK*` marks a required column)."""
-    return re.sub(r"[*:]", "", header_key(name))
-
-
 def agency_header(name: str, known_columns: tuple[str, ...]) -> str:
-    """`canonical_header` with the agency variants above (`No. NIK`, `Desa/Kelurahan`, …)."""
-    key = _key(name)
-    for column in known_columns:
-        if header_key(column) == key:
-            return column
-    if key in _EXTRA_VARIANTS:
-        return _EXTRA_VARIANTS[key]
-    return canonical_header(re.sub(r"[*:]", "", str(name)), known_columns)
-
-
-def is_nik_header(value: object) -> bool:
-    return isinstance(value, str) and _key(value) in NIK_HEADER_KEYS
+    """`vocabulary.canonical_header`: the one header vocabulary (`No. NIK`, `Desa/Kelurahan`…)."""
+    return canonical_header(name, known_columns)
 
 
 def nik_asal(value: object) -> str | None:
@@ -205,11 +135,22 @@ def nik_asal(value: object) -> str | None:
 # --------------------------------------------------------------------------------------------
 
 
-def read_agency_table(path: Path, known_columns: tuple[str, ...]) -> AgencyTable:
+def read_agency_table(
+    path: Path,
+    known_columns: tuple[str, ...],
+    *,
+    key_column: str = "nik",
+    sheets: tuple[str, ...] | None = None,
+) -> AgencyTable:
     """Read an agency roster (.xlsx/.xlsm or .csv/.txt) — see the module docstring.
 
-    Raises RawFileError when the file cannot be read, when no sheet has a NIK header, or when
-    two headers of one sheet mean the same column.
+    `key_column` is the column whose header marks the header row and whose cells tell data
+    from footers (the NIK for rosters; a registry layout names its own, e.g. `kode_desa`).
+    `sheets` (names, matched like headers) reads only those sheets of a workbook, each of
+    which must exist.
+
+    Raises RawFileError when the file cannot be read, when no sheet has the key header, when
+    a named sheet is missing, or when two headers of one sheet mean the same column.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -219,17 +160,38 @@ def read_agency_table(path: Path, known_columns: tuple[str, ...]) -> AgencyTable
         blocks, file_warnings = _read_csv(path)
     else:
         raise RawFileError(f"{path.name}: unsupported file type '{suffix}' (use .xlsx or .csv)")
+    if sheets is not None and suffix in (".xlsx", ".xlsm"):
+        wanted = {header_key(name): name for name in sheets}
+        found = {header_key(b.sheet): b for b in blocks}
+        missing = [name for key, name in wanted.items() if key not in found]
+        if missing:
+            raise RawFileError(
+                f"{path.name}: no sheet named {', '.join(repr(m) for m in missing)} (sheets: "
+                f"{', '.join(repr(b.sheet) for b in blocks)}); keep the workbook's sheets as "
+                "they were distributed"
+            )
+        blocks = [found[key] for key in wanted]
+        file_warnings = [w for w in file_warnings if any(f"'{b.sheet}'" in w for b in blocks)]
 
+    if key_column == "nik":
+        is_key, what = is_nik_header, "NIK column"
+    else:
+
+        def is_key(value: object) -> bool:
+            return isinstance(value, str) and canonical_header(value, known_columns) == key_column
+
+        what = f"'{key_column}' column"
     parsed: list[_Parsed] = []
     warnings = list(file_warnings)
     for block in blocks:
-        result = _parse_block(block, known_columns, warnings)
+        result = _parse_block(block, known_columns, warnings, is_key, what)
         if result is not None:
             parsed.append(result)
     if not parsed:
         where = "sheet" if suffix in (".xlsx", ".xlsm") else "line"
+        example = "such as 'NIK' or 'No. NIK'" if key_column == "nik" else f"for '{key_column}'"
         raise RawFileError(
-            f"{path.name}: no NIK column found (looked for a header such as 'NIK' or 'No. NIK' "
+            f"{path.name}: no {what} found (looked for a header {example} "
             f"in the first {HEADER_SEARCH_ROWS} rows of every {where})"
         )
     return _combine(parsed, warnings)
@@ -307,7 +269,11 @@ def _rows_text(rows: list[int]) -> str:
 
 
 def _parse_block(
-    block: _Block, known_columns: tuple[str, ...], warnings: list[str]
+    block: _Block,
+    known_columns: tuple[str, ...],
+    warnings: list[str],
+    is_key=is_nik_header,
+    what: str = "NIK column",
 ) -> _Parsed | None:
     sheet, records = block.sheet, block.records
     header: list[object] | None = None
@@ -316,13 +282,13 @@ def _parse_block(
     for index, (_, cells) in enumerate(records[:HEADER_SEARCH_ROWS]):
         if any(not _blank(v) for v in cells):
             seen_any = True
-        if any(is_nik_header(v) for v in cells):
+        if any(is_key(v) for v in cells):
             header, position = list(cells), index
             break
     if header is None:
         if seen_any:
             warnings.append(
-                f"{_label(sheet)} skipped: no NIK column in its first {HEADER_SEARCH_ROWS} rows"
+                f"{_label(sheet)} skipped: no {what} in its first {HEADER_SEARCH_ROWS} rows"
             )
         return None
     header_row = records[position][0]
@@ -342,7 +308,8 @@ def _parse_block(
                 body[r][col] = body[start][col]
     iterator = zip(numbers, body, strict=True)
 
-    nik_index = next(i for i, v in enumerate(header) if is_nik_header(v))
+    key_index = next(i for i, v in enumerate(header) if is_key(v))
+    nik_index = next((i for i, v in enumerate(header) if is_nik_header(v)), None)
     kept: list[tuple[int, list[object]]] = []
     footer: list[int] = []
     numbering: list[int] = []
@@ -352,16 +319,16 @@ def _parse_block(
     for row_number, cells in iterator:
         if all(_blank(v) for v in cells):
             continue
-        nik_cell = cells[nik_index] if nik_index < len(cells) else None
+        key_cell = cells[key_index] if key_index < len(cells) else None
         if first_after_header and _is_numbering_row(cells):
             numbering.append(row_number)
             first_after_header = False
             continue
         first_after_header = False
-        if isinstance(nik_cell, str) and not nik_cell.isdigit() and is_nik_header(nik_cell):
+        if isinstance(key_cell, str) and not key_cell.isdigit() and is_key(key_cell):
             repeated.append(row_number)
             continue
-        if not _has_nik(nik_cell) and (in_footer or any(_is_footer_text(v) for v in cells)):
+        if not _has_nik(key_cell) and (in_footer or any(_is_footer_text(v) for v in cells)):
             footer.append(row_number)
             in_footer = True
             continue
@@ -408,7 +375,7 @@ def _parse_block(
     rows = []
     for row_number, cells in kept:
         values = [_cell_text(cells[i]) if i < len(cells) else None for i in used]
-        nik_cell = cells[nik_index] if nik_index < len(cells) else None
+        nik_cell = cells[nik_index] if nik_index is not None and nik_index < len(cells) else None
         rows.append((row_number, values, nik_asal(nik_cell)))
     if not rows:
         warnings.append(f"{label}: header on row {header_row} but no data rows")

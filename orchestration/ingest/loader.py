@@ -43,7 +43,15 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from orchestration.ingest.agency_files import (
+    NIK_ASAL_ANGKA,
+    NIK_ASAL_NOTASI_ILMIAH,
+    match_kelurahan,
+    read_agency_table,
+)
+from orchestration.ingest.registry_layouts import read_registry_layout
 from orchestration.ingest.sources import BPS_ALIAS_FILE, RawSource, looks_like_copy
+from orchestration.ingest.vocabulary import RawFileError, canonical_header
 from orchestration.ingest.wilayah import regions_table
 
 MANIFEST_DDL = """
@@ -74,47 +82,9 @@ _INSERT_MANIFEST = (
     "loaded_at, removed_at, mtime_ns, duplicate_of) values (?, ?, ?, ?, ?, now(), null, ?, ?)"
 )
 
-# Header variants seen in agency files, keyed by the normalised header (see header_key).
-_HEADER_VARIANTS = {
-    "nomorindukkependudukan": "nik",
-    "niknomorindukkependudukan": "nik",
-    "nomorkk": "no_kk",
-    "nokartukeluarga": "no_kk",
-    "nomorkartukeluarga": "no_kk",
-    "kk": "no_kk",
-    "namapenerima": "nama",
-    "namalengkap": "nama",
-    "namapenerimamanfaat": "nama",
-    "nilaibantuanrp": "nilai_bantuan",
-    "nominal": "nilai_bantuan",
-    "nominalbantuan": "nilai_bantuan",
-    "kodedesa": "kode_wilayah",
-    "kodekelurahan": "kode_wilayah",
-}
-
 
 #: What a Python reader knows about a row beyond its values: its sheet, how its NIK arrived.
 _META_COLUMNS = ("_sheet", "_nik_asal")
-
-
-class RawFileError(Exception):
-    """A raw file that cannot be loaded; the message says which file, what and what to do."""
-
-
-def header_key(name: str) -> str:
-    """Headers match ignoring case, spaces, dots, underscores, dashes, slashes and brackets."""
-    return re.sub(r"[\s._\-/()\[\]{}]", "", str(name).strip().lstrip("\ufeff").lower())
-
-
-def canonical_header(name: str, known: tuple[str, ...]) -> str:
-    key = header_key(name)
-    for column in known:
-        if header_key(column) == key:
-            return column
-    if key in _HEADER_VARIANTS:
-        return _HEADER_VARIANTS[key]
-    snake = re.sub(r"[^0-9a-z]+", "_", str(name).strip().lstrip("\ufeff").lower()).strip("_")
-    return snake or "kolom_tanpa_nama"
 
 
 def sha256_of(path: Path) -> str:
@@ -237,13 +207,6 @@ def _agency_table(
     names, matched within the roster's kabupaten/kota; a name that matches nothing or two
     places stays empty (the row then counts at kabupaten/kota level) and is reported.
     """
-    from orchestration.ingest.agency_files import (
-        NIK_ASAL_ANGKA,
-        NIK_ASAL_NOTASI_ILMIAH,
-        match_kelurahan,
-        read_agency_table,
-    )
-
     read = read_agency_table(path, source.required_columns + source.optional_columns)
     warnings += read.warnings
     rows = read.rows
@@ -309,6 +272,12 @@ def _stage_file(
                 return _stage_arrow(con, table)
             except BpsFileError as error:
                 raise RawFileError(str(error).replace(f"{path.name}: ", "", 1)) from None
+        layout = source.layout_of(path)
+        if layout is not None:
+            table = read_registry_layout(
+                path, source, layout, [] if warnings is None else warnings, kode_kabkota
+            )
+            return _stage_arrow(con, table)
         if source.table == "roster_rows" and not _is_plain_csv(path, source):
             table = _agency_table(path, source, kode_kabkota, [] if warnings is None else warnings)
             return _stage_arrow(con, table)
@@ -347,7 +316,9 @@ def _load_file(
                 f"columns '{seen[name]}' and '{original}' both mean '{name}'; keep one of them"
             )
         seen[name] = original
-    missing = [c for c in source.required_columns if c not in seen]
+    layout = source.layout_of(path)
+    required = layout.required_columns if layout else source.required_columns
+    missing = [c for c in required if c not in seen]
     if missing:
         raise RawFileError(
             f"required column(s) {', '.join(missing)} missing (found: {', '.join(headers)})"
@@ -641,6 +612,11 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
         # Warehouses from before every roster table had them (staging names both).
         for name in _META_COLUMNS:
             con.execute(f"alter table raw.roster_rows add column if not exists {name} varchar")
+    if table_exists and source.folder == "registry":
+        # Warehouses from before the registry layouts (their rows are all the tidy form).
+        table = f"raw.{_quote(source.table)}"
+        for name in ("format_registri", *source.optional_columns):
+            con.execute(f"alter table {table} add column if not exists {_quote(name)} varchar")
     problems: list[str] = []
     plan = _Plan(current if table_exists else {}, source, raw_dir)
     present = set()
@@ -716,6 +692,13 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
         con.execute("commit")
         result.removed.append(relative)
 
+    if not table_exists and source.empty_table_columns:
+        columns = ", ".join(f"{_quote(name)} varchar" for name in source.empty_table_columns)
+        con.execute(
+            f"create table raw.{_quote(source.table)} ({columns}, _nik_was_number boolean, "
+            "_source_file varchar, _row_number bigint)"
+        )
+        table_exists = True
     if table_exists:
         result.total_rows = con.execute(
             f"select count(*) from raw.{_quote(source.table)}"

@@ -16,6 +16,24 @@ _DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
+class Layout:
+    """A registry layout other than the tidy form (DESIGN §2.2), kept in its own subfolder of
+    a snapshot folder and read by the agency reader (title blocks, sheets, footers)."""
+
+    #: the subfolder (`registry/<date>/<folder>/`), also the rows' `format_registri`
+    folder: str
+    required_columns: tuple[str, ...]
+    #: the column whose header marks the header row and whose cells tell data from footers
+    key_column: str
+    #: the workbook sheet this table reads (None: every sheet)
+    sheet: str | None = None
+    #: 2 when files lie in a subfolder named by kabupaten/kota (`siks_ng/<kode_kabkota>/`)
+    depth: int = 1
+    #: one row per household from rows per person (the first row of each `id_keluarga`)
+    per_household: bool = False
+
+
+@dataclass(frozen=True)
 class RawSource:
     table: str
     description: str
@@ -29,8 +47,19 @@ class RawSource:
     path_columns: Callable[[Path], dict[str, str]] = field(default=lambda _: {})
     #: what the user should do when a file of this source is wrong
     hint: str = ""
+    #: layouts other than the tidy form, recognised by their subfolder
+    layouts: tuple[Layout, ...] = ()
+    #: when set, a source without files still gets an empty raw table with these text
+    #: columns (a layout few users have: the models that read it still run)
+    empty_table_columns: tuple[str, ...] = ()
     #: where its files go, in words (default: the patterns), for the unread-files report
-    layout: str = ""
+    placement: str = ""
+
+    def layout_of(self, path: Path) -> Layout | None:
+        """The layout of a file of this source (None: the tidy form, read by DuckDB): its
+        folder, or the folder above it (`siks_ng/<kode_kabkota>/`)."""
+        folders = (path.parent.name, path.parent.parent.name)
+        return next((x for x in self.layouts if x.folder in folders[: x.depth]), None)
 
     def discover(self, raw_dir: Path) -> list[Path]:
         base = raw_dir / self.folder
@@ -44,7 +73,7 @@ class RawSource:
 
     def where(self) -> str:
         """Where this source's files go, as the unread-files report says it."""
-        return self.layout or " or ".join(f"{self.folder}/{p}" for p in self.patterns)
+        return self.placement or " or ".join(f"{self.folder}/{p}" for p in self.patterns)
 
 
 def _snapshot_columns(relative: Path) -> dict[str, str]:
@@ -54,7 +83,18 @@ def _snapshot_columns(relative: Path) -> dict[str, str]:
             f"registry folder '{folder}' is not a snapshot date; name it YYYY-MM-DD "
             "(the snapshot's reference date), e.g. data/raw/registry/2025-03-31/"
         )
-    return {"tanggal_snapshot": folder}
+    # tidy files lie in the snapshot folder itself; other layouts in a subfolder (Layout)
+    layout = relative.parts[1] if len(relative.parts) > 2 else "dtsen"
+    columns = {"tanggal_snapshot": folder, "format_registri": layout}
+    if len(relative.parts) == 4:  # siks_ng/<kode_kabkota>/<file>
+        kabkota = "".join(ch for ch in relative.parts[2] if ch.isdigit())
+        if len(kabkota) != 4:
+            raise ValueError(
+                f"registry/{relative.as_posix()}: put SIKS-NG exports in a folder named by the "
+                "4-digit kabupaten/kota code, e.g. registry/2025-03-31/siks_ng/5371/"
+            )
+        columns["folder_kode_wilayah"] = kabkota
+    return columns
 
 
 def _roster_columns(relative: Path) -> dict[str, str]:
@@ -78,23 +118,57 @@ _KELUARGA_PMT = (
     "punya_emas_10g",
 )  # fmt: skip
 
+_SIKS_NG_PATTERNS = ("*/siks_ng/*/*.csv", "*/siks_ng/*/*.xlsx")
+#: SIKS-NG programme flags (Y/N) that become roster rows (DESIGN §2.2); always columns of
+#: raw.dtsen_anggota, empty for the other layouts
+REGISTRY_PROGRAM_FLAGS = ("bansos_pkh", "bansos_bpnt", "pbi_jkn")
+
+_AGREGAT_REQUIRED = ("nama_desa", "kode_kabkota", "kode_kecamatan", "kode_desa")
+_AGREGAT_OPTIONAL = (
+    "kode_provinsi", "nama_provinsi", "nama_kabkota", "nama_kecamatan",
+    *(f"desil_{d}" for d in range(1, 11)), "desil_7_10", "desil_null", "total",
+)  # fmt: skip
+
 SOURCES: tuple[RawSource, ...] = (
     RawSource(
         table="dtsen_keluarga",
         description="DTSEN households, one row per household per snapshot",
         folder="registry",
-        patterns=("*/keluarga.csv", "*/keluarga.parquet"),
+        patterns=(
+            "*/keluarga.csv",
+            "*/keluarga.parquet",
+            "*/p3ke/*.xlsx",
+            *_SIKS_NG_PATTERNS,
+        ),
         required_columns=("id_keluarga", "no_kk", "kode_wilayah", "desil"),
         optional_columns=("jumlah_anggota", "tanggal_pemutakhiran", *_KELUARGA_PMT),
         path_columns=_snapshot_columns,
-        hint="Export the snapshot again from DTSEN as registry/<YYYY-MM-DD>/keluarga.csv.",
-        layout="registry/<YYYY-MM-DD>/keluarga.csv or .parquet",
+        hint="Export the snapshot again from DTSEN as registry/<YYYY-MM-DD>/keluarga.csv, "
+        "or put P3KE workbooks as distributed in registry/<YYYY-MM-DD>/p3ke/.",
+        layouts=(
+            Layout(
+                folder="p3ke",
+                required_columns=("id_keluarga", "no_kk", "kode_wilayah", "desil"),
+                key_column="id_keluarga",
+                sheet="Keluarga",
+            ),
+            Layout(
+                folder="siks_ng",
+                required_columns=("id_keluarga", "no_kk", "kode_wilayah"),
+                key_column="nik",
+                depth=2,
+                per_household=True,
+            ),
+        ),
+        placement="registry/<YYYY-MM-DD>/keluarga.csv or .parquet, P3KE workbooks in "
+        "registry/<YYYY-MM-DD>/p3ke/, SIKS-NG exports in "
+        "registry/<YYYY-MM-DD>/siks_ng/<kode_kabkota>/ (.csv or .xlsx)",
     ),
     RawSource(
         table="dtsen_anggota",
         description="DTSEN household members, one row per person per snapshot",
         folder="registry",
-        patterns=("*/anggota.csv", "*/anggota.parquet"),
+        patterns=("*/anggota.csv", "*/anggota.parquet", "*/p3ke/*.xlsx", *_SIKS_NG_PATTERNS),
         required_columns=("nik", "id_keluarga", "status"),
         optional_columns=(
             "nama",
@@ -103,10 +177,50 @@ SOURCES: tuple[RawSource, ...] = (
             "tanggal_lahir",
             "disabilitas",
             "sekolah",
+            *REGISTRY_PROGRAM_FLAGS,
         ),  # fmt: skip
         path_columns=_snapshot_columns,
-        hint="Export the snapshot again from DTSEN as registry/<YYYY-MM-DD>/anggota.csv.",
-        layout="registry/<YYYY-MM-DD>/anggota.csv or .parquet",
+        hint="Export the snapshot again from DTSEN as registry/<YYYY-MM-DD>/anggota.csv, "
+        "or put P3KE workbooks as distributed in registry/<YYYY-MM-DD>/p3ke/.",
+        # P3KE has no status column: staging reads its members as living (DESIGN §2.2)
+        layouts=(
+            Layout(
+                folder="p3ke",
+                required_columns=("nik", "id_keluarga"),
+                key_column="nik",
+                sheet="Individu",
+            ),
+            Layout(
+                folder="siks_ng",
+                required_columns=("nik", "id_keluarga"),
+                key_column="nik",
+                depth=2,
+            ),
+        ),
+        placement="registry/<YYYY-MM-DD>/anggota.csv or .parquet",
+    ),
+    RawSource(
+        table="dtsen_desil_agregat",
+        description="DTSEN households per desil, aggregated per desa (kodewil_desil files)",
+        folder="registry",
+        patterns=("*/agregat/*.xlsx", "*/agregat/*.csv"),
+        required_columns=_AGREGAT_REQUIRED,
+        optional_columns=_AGREGAT_OPTIONAL,
+        path_columns=_snapshot_columns,
+        hint="Put the desa desil aggregates as received (NMKAB, NMKEC, NMDESA, kdprov, kdkab, "
+        "kdkec, kddesa, DESIL 1 … DESIL 7-10, DESIL NULL, TOTAL) in "
+        "registry/<YYYY-MM-DD>/agregat/ (DESIGN §2.2).",
+        layouts=(
+            Layout(folder="agregat", required_columns=_AGREGAT_REQUIRED, key_column="kode_desa"),
+        ),
+        empty_table_columns=(
+            *_AGREGAT_REQUIRED,
+            *_AGREGAT_OPTIONAL,
+            "tanggal_snapshot",
+            "format_registri",
+            "_sheet",
+        ),
+        placement="registry/<YYYY-MM-DD>/agregat/<file>.xlsx or .csv (desa desil aggregates)",
     ),
     RawSource(
         table="roster_rows",
@@ -126,7 +240,7 @@ SOURCES: tuple[RawSource, ...] = (
         ),  # fmt: skip
         path_columns=_roster_columns,
         hint="Ask the agency for the roster with at least a NIK column, one row per recipient.",
-        layout="rosters/<kode_kabkota>/<tahun>/<kode_program>/<file>.csv or .xlsx",
+        placement="rosters/<kode_kabkota>/<tahun>/<kode_program>/<file>.csv or .xlsx",
     ),
     RawSource(
         table="bps_indicators",

@@ -109,7 +109,7 @@ def test_unchanged_input_loads_nothing_and_publishes_the_same_marts(nightly):
         for m in materializations
         if "files_loaded" in m.metadata
     }
-    assert len(files_loaded) == 8
+    assert len(files_loaded) == 9
     assert set(files_loaded.values()) == {0}
     paths = nightly["paths"]
     for name, content in nightly["first_marts"].items():

@@ -7,6 +7,7 @@
     ('dtsen_anggota', 'int_dtsen_members_checked'),
     ('roster_rows', 'int_roster_rows_checked'),
     ('bps_indicators', 'int_bps_indicators_checked'),
+    ('dtsen_desil_agregat', 'int_desil_agregat_checked'),
 ] %}
 
 with

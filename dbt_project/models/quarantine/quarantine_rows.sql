@@ -6,13 +6,14 @@
     ('dtsen_anggota', 'int_dtsen_members_checked'),
     ('roster_rows', 'int_roster_rows_checked'),
     ('bps_indicators', 'int_bps_indicators_checked'),
+    ('dtsen_desil_agregat', 'int_desil_agregat_checked'),
 ] %}
 
 {% for table_name, model in checked %}
 select
     '{{ table_name }}' as tabel,
     _source_file as file_sumber,
-    {% if table_name == 'roster_rows' %}_sheet{% else %}null::varchar{% endif %} as lembar,
+    {% if table_name in ('roster_rows', 'dtsen_desil_agregat') %}_sheet{% else %}null::varchar{% endif %} as lembar,
     _row_number as nomor_baris,
     kolom_karantina as kolom,
     nilai_karantina as nilai,

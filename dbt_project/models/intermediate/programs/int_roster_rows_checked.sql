@@ -13,7 +13,20 @@ with
 
 staged_rows as (
 
-    select * from {{ ref('stg_rosters__rows') }}
+    -- OPD rosters, and the registry's programme flags (SIKS-NG, DESIGN §2.2) as rows
+    select
+        _source_file, _sheet, _row_number, kode_program, tahun, tahap, tahap_asli, kode_wilayah,
+        nik, is_nik_from_number_cell, no_kk, nama, nilai_bantuan, nilai_bantuan_masalah,
+        nilai_bantuan_asli,
+        'opd' as sumber_roster
+    from {{ ref('stg_rosters__rows') }}
+    union all
+    select
+        _source_file, _sheet, _row_number, kode_program, tahun, tahap, tahap_asli, kode_wilayah,
+        nik, is_nik_from_number_cell, no_kk, nama, nilai_bantuan, nilai_bantuan_masalah,
+        nilai_bantuan_asli,
+        sumber_roster
+    from {{ ref('int_roster_rows_from_registry') }}
 
 ),
 
@@ -151,6 +164,7 @@ select
     nama,
     nilai_bantuan,
     is_nik_dipulihkan,
+    sumber_roster,
     alasan_karantina,
     case
         when alasan_karantina like 'nik_%' then 'nik'

@@ -1,3 +1,7 @@
+{#- P3KE and SIKS-NG have no status column: they list the living members (DESIGN §2.2). -#}
+{% set status_anggota -%}
+    coalesce(status, case when format_registri in ('p3ke', 'siks_ng') then 'hidup' end)
+{%- endset %}
 with
 
 source as (
@@ -13,14 +17,18 @@ renamed as (
         {{ nik_clean('nik') }} as nik,
         trim(id_keluarga) as id_keluarga,
         nullif(trim(nama), '') as nama,
-        try_cast(nullif(trim(hubungan), '') as integer) as hubungan,
-        try_cast(nullif(trim(jenis_kelamin), '') as integer) as jenis_kelamin,
+        {{ kode_hubungan('hubungan') }} as hubungan,
+        {{ kode_jenis_kelamin('jenis_kelamin') }} as jenis_kelamin,
         {{ parse_date('tanggal_lahir') }} as tanggal_lahir,
         nullif(trim(tanggal_lahir), '') as tanggal_lahir_asli,
-        lower(trim(status)) as status,
-        lower(trim(status)) = 'hidup' as is_hidup,
+        lower(trim({{ status_anggota }})) as status,
+        lower(trim({{ status_anggota }})) = 'hidup' as is_hidup,
         try_cast(nullif(trim(disabilitas), '') as integer) = 1 as has_disabilitas,
         nullif(lower(trim(sekolah)), '') as sekolah,
+        {% for flag in var('registry_program_flags') -%}
+        coalesce(upper(trim({{ flag }})) in ('Y', 'YA', '1', 'TRUE'), false) as is_{{ flag }},
+        {% endfor -%}
+        coalesce(format_registri, 'dtsen') as format_registri,
         _source_file,
         _row_number
 

@@ -34,6 +34,7 @@ renamed as (
         try_cast(nullif(trim(punya_mobil), '') as integer) = 1 as has_mobil,
         try_cast(nullif(trim(punya_lahan), '') as integer) = 1 as has_lahan,
         try_cast(nullif(trim(punya_emas_10g), '') as integer) = 1 as has_emas_10g,
+        coalesce(format_registri, 'dtsen') as format_registri,
         _source_file,
         _row_number
 
