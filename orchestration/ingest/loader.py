@@ -46,9 +46,9 @@ import pyarrow as pa
 from orchestration.ingest.agency_files import (
     NIK_ASAL_ANGKA,
     NIK_ASAL_NOTASI_ILMIAH,
-    match_kelurahan,
     read_agency_table,
 )
+from orchestration.ingest.names import match_kelurahan
 from orchestration.ingest.registry_layouts import read_registry_layout
 from orchestration.ingest.sources import BPS_ALIAS_FILE, RawSource, looks_like_copy
 from orchestration.ingest.vocabulary import RawFileError, canonical_header
