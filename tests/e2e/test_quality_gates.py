@@ -285,36 +285,21 @@ def test_an_xlsx_roster_whose_niks_were_typed_as_numbers_blocks_the_run(baseline
     )
 
 
-def test_a_bps_p0_of_140_is_quarantined_with_its_line_and_the_rest_published(baseline, tmp_path):
-    """DESIGN §2.1 (issue 15): a value implausible for its indicator is quarantined with its
-    file, line and reason; the file's other values load and the night publishes."""
-    file = "bps/bps_indikator_kabkota.csv"
+def test_implausible_bps_values_are_quarantined_and_a_file_of_them_blocks(baseline, tmp_path):
+    """DESIGN §2.1 (issue 15): a value implausible for its indicator (a P0 of 140) is
+    quarantined with its file, line and reason, and its file's other values load; a file
+    past its quarantine threshold (expectations/thresholds.yml: over 5 % of its rows and at
+    least 5) blocks the night. (tests/e2e/test_real_bps_night.py shows a night that
+    publishes beside a quarantined BPS row.)"""
+    demo = "bps/bps_indikator_kabkota.csv"
     lines: list[str] = []
 
     def breaks(raw: Path) -> None:
-        path = raw / file
+        path = raw / demo
         path.write_text(path.read_text() + "5371,2024,3,p0,140\n")
         lines.extend(path.read_text().splitlines())
-
-    paths, result, before, _ = run_scenario(baseline, tmp_path, breaks)
-    assert result.success
-    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        quarantined = con.execute(
-            "select file_sumber, nomor_baris, kolom, nilai, alasan from quarantine.quarantine_rows "
-            "where tabel = 'bps_indicators'"
-        ).fetchall()
-    assert len(quarantined) == 1
-    assert quarantined[0][:4] == (file, len(lines), "nilai", "140")
-    assert "140" in quarantined[0][4] and "0–100" in quarantined[0][4]
-
-
-def test_a_bps_file_of_implausible_values_blocks_the_run(baseline, tmp_path):
-    """Past the file's quarantine threshold (expectations/thresholds.yml: over 5 % of its
-    rows and at least 5 rows) the file blocks: P0 written per mille, say."""
-
-    def breaks(raw: Path) -> None:
         rows = "".join(
-            f"{kode},2019,3,p0,{value}\n"
+            f"{kode},2019,3,p0,{value}\n"  # P0 written per mille
             for kode, value in [("5371", 875), ("5301", 2236), ("5302", 2810),
                                 ("5303", 2815), ("5304", 3106), ("5305", 2821)]
         )  # fmt: skip
@@ -322,7 +307,17 @@ def test_a_bps_file_of_implausible_values_blocks_the_run(baseline, tmp_path):
             "kode_wilayah,tahun,bulan,indikator,nilai\n" + rows
         )
 
-    assert_blocked(*run_scenario(baseline, tmp_path, breaks), "bps/p0_salah_satuan.csv")
+    paths, *rest = run_scenario(baseline, tmp_path, breaks)
+    assert_blocked(paths, *rest, "bps/p0_salah_satuan.csv")
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        quarantined = con.execute(
+            "select file_sumber, nomor_baris, kolom, nilai, alasan from quarantine.quarantine_rows "
+            "where tabel = 'bps_indicators' and file_sumber = ?",
+            [demo],
+        ).fetchall()
+    assert len(quarantined) == 1
+    assert quarantined[0][:4] == (demo, len(lines), "nilai", "140")
+    assert "140" in quarantined[0][4] and "0–100" in quarantined[0][4]
 
 
 def test_an_empty_roster_file_blocks_the_run(baseline, tmp_path):
