@@ -39,20 +39,14 @@ loader calls to turn kelurahan names into codes.
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
-import io
 import re
-import unicodedata
-import warnings as _warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
 
+from orchestration.ingest.grid import GridError, csv_records, decode_text, sniff_delimiter
 from orchestration.ingest.vocabulary import (
     RawFileError,
     canonical_header,
@@ -655,218 +649,17 @@ def _stream_sheet(sheet) -> tuple[list[list[object]], list[int]]:
 # CSV
 # --------------------------------------------------------------------------------------------
 
-_DELIMITERS = (",", ";", "\t", "|")
-
-
-def decode_text(data: bytes) -> tuple[str, str]:
-    """Bytes → (text, encoding). UTF-8 (BOM or not) strictly, UTF-16 with a BOM, else
-    Windows-1252, else charset-normalizer's best guess. A BOM after leading spaces is removed."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16"
-    stripped = data.lstrip(b" \t\r\n")
-    if stripped.startswith(codecs.BOM_UTF8):
-        at = len(data) - len(stripped)
-        data = data[:at] + stripped[len(codecs.BOM_UTF8) :]
-    for encoding in ("utf-8", "cp1252"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
-        raise RawFileError("the file is not text in a known encoding (UTF-8, Windows-1252)")
-    return str(best), best.encoding
-
-
-def _csv_records(text: str, delimiter: str) -> Iterator[Record]:
-    """Records with the line on which each starts (blank lines are empty records)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    line = 0
-    while True:
-        start = line + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            raise RawFileError(f"line {start}: {error}") from None
-        line = reader.line_num
-        yield start, [c if c != "" else None for c in cells]
-
-
-def _sniff_delimiter(text: str) -> str:
-    best, best_score = ",", (False, 0, 0)
-    for delimiter in _DELIMITERS:
-        records = []
-        try:
-            for record in _csv_records(text, delimiter):
-                records.append(record[1])
-                if len(records) >= HEADER_SEARCH_ROWS + 10:
-                    break
-        except RawFileError:
-            continue
-        for i, cells in enumerate(records[:HEADER_SEARCH_ROWS]):
-            if any(is_nik_header(c) for c in cells):
-                after = [r for r in records[i + 1 :] if r]
-                consistent = sum(1 for r in after if len(r) == len(cells))
-                score = (True, len(cells), consistent)
-                break
-        else:
-            score = (False, max((len(r) for r in records), default=0), 0)
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
 
 def _read_csv(path: Path) -> tuple[list[_Block], list[str]]:
+    """A CSV as one block: text and delimiter as grid reads every text file (the delimiter
+    from the header row, marked by its NIK column)."""
     try:
         text, encoding = decode_text(path.read_bytes())
-    except RawFileError as error:
+        delimiter = sniff_delimiter(text, is_nik_header, HEADER_SEARCH_ROWS)
+        records: list[Record] = list(csv_records(text, delimiter))
+    except GridError as error:
         raise RawFileError(f"{path.name}: {error}") from None
     warnings = []
     if encoding != "utf-8":
         warnings.append(f"file read as {encoding} (it is not UTF-8)")
-    delimiter = _sniff_delimiter(text)
-    try:
-        records = list(_csv_records(text, delimiter))
-    except RawFileError as error:
-        raise RawFileError(f"{path.name}: {error}") from None
     return [_Block(None, records, [])], warnings
-
-
-# --------------------------------------------------------------------------------------------
-# Kelurahan names → Kemendagri codes
-# --------------------------------------------------------------------------------------------
-
-_NUMERALS = {
-    **{w: str(i) for i, w in enumerate(
-        ["satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan",
-         "sepuluh"], start=1)},
-    **{r: str(i) for i, r in enumerate(
-        ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"], start=1)},
-}  # fmt: skip
-_PREFIXES = (
-    ("kelurahan", "desa"), ("desa", "kelurahan"), ("kel", "desa"), ("desa", "kel"),
-    ("kel", "ds"), ("ds", "kel"), ("kelurahan",), ("kel",), ("desa",), ("ds",),
-)  # fmt: skip
-_KECAMATAN_PREFIXES = (("kecamatan",), ("kec",))
-
-
-def _tokens(name: str) -> list[str]:
-    text = unicodedata.normalize("NFKD", str(name))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    text = re.sub(r"['’‘`]", "", text)
-    return re.sub(r"[^0-9a-z]+", " ", text).split()
-
-
-def _strip_prefix(tokens: list[str], prefixes) -> list[str]:
-    for prefix in prefixes:
-        if tuple(tokens[: len(prefix)]) == prefix and len(tokens) > len(prefix):
-            return tokens[len(prefix) :]
-    return tokens
-
-
-def place_key(name: str) -> str:
-    """`Kel. Naikoten I` and `NAIKOTEN SATU` → `naikoten1`: case, accents, punctuation,
-    spaces and number words/roman numerals do not matter."""
-    return "".join(_NUMERALS.get(token, token) for token in _tokens(name))
-
-
-def _place_keys(name: str, prefixes=_PREFIXES) -> list[str]:
-    tokens = _tokens(name)
-    keys = ["".join(_NUMERALS.get(t, t) for t in tokens)]
-    stripped = _strip_prefix(tokens, prefixes)
-    if stripped != tokens:
-        keys.append("".join(_NUMERALS.get(t, t) for t in stripped))
-    return keys
-
-
-@lru_cache(maxsize=64)
-def _desa_index(kode_kabkota: str) -> dict[str, list[tuple[str, str, str]]]:
-    """normalised name → [(10-digit code, name, kecamatan name)] within one kabupaten/kota."""
-    from orchestration.ingest.wilayah import regions_table
-
-    table = regions_table()
-    kecamatan = {}
-    index: dict[str, list[tuple[str, str, str]]] = {}
-    rows = zip(
-        table.column("kode_wilayah").to_pylist(),
-        table.column("nama_wilayah").to_pylist(),
-        table.column("tingkat_wilayah").to_pylist(),
-        strict=True,
-    )
-    desa = []
-    for code, name, level in rows:
-        if not code.startswith(kode_kabkota):
-            continue
-        if level == "kecamatan":
-            kecamatan[code] = name
-        elif level == "desa":
-            desa.append((code, name))
-    for code, name in desa:
-        index.setdefault(place_key(name), []).append((code, name, kecamatan.get(code[:6], "")))
-    return index
-
-
-def match_kelurahan(
-    names: list[str],
-    kode_kabkota: str,
-    warnings: list[str] | None = None,
-) -> dict[str, str | None]:
-    """Desa/kelurahan names → 10-digit Kemendagri codes within one kabupaten/kota.
-
-    Case, accents, spaces, punctuation, a prefix (`Kel.`, `Kelurahan`, `Desa`, `Ds.`,
-    `Desa/Kel.`) and number words vs roman numerals (`Naikoten I` = `Naikoten Satu`) do not
-    matter; nothing fuzzier is tried. A name can carry its kecamatan to tell twins apart:
-    `Oesao (Kupang Timur)` or `Oesao, Kec. Kupang Timur`. A name found nowhere, or in more
-    than one place (the same name in two kecamatan), maps to None and adds a warning (to
-    `warnings` when given, and as a Python UserWarning) — one place is never picked silently.
-    """
-    kabkota = "".join(ch for ch in str(kode_kabkota) if ch.isdigit())
-    if len(kabkota) != 4:
-        raise ValueError(f"kode_kabkota must have 4 digits, not '{kode_kabkota}'")
-    index = _desa_index(kabkota)
-    result: dict[str, str | None] = {}
-    problems: list[str] = []
-    for name in names:
-        if name in result:
-            continue
-        if name is None or not str(name).strip():
-            result[name] = None
-            continue
-        found = _lookup(str(name), index)
-        if len(found) == 1:
-            result[name] = found[0][0]
-            continue
-        result[name] = None
-        if found:
-            places = ", ".join(f"{code} ({kec})" for code, _, kec in found)
-            problems.append(
-                f"kelurahan '{name}' matches {len(found)} places in {kabkota}: {places}; "
-                "write the code or add the kecamatan, e.g. 'Name (Kecamatan)'"
-            )
-        else:
-            problems.append(f"kelurahan '{name}' not found in kabupaten/kota {kabkota}")
-    for problem in problems:
-        if warnings is not None:
-            warnings.append(problem)
-        _warnings.warn(problem, UserWarning, stacklevel=2)
-    return result
-
-
-def _lookup(name: str, index) -> list[tuple[str, str, str]]:
-    for key in _place_keys(name):
-        if key in index:
-            return index[key]
-    # "Oesao (Kupang Timur)" / "Oesao, Kec. Kupang Timur": a kecamatan after the name.
-    split = re.match(r"^\s*(.+?)\s*(?:\((.+)\)|,(.+))\s*$", name)
-    if split:
-        place, kecamatan = split.group(1), split.group(2) or split.group(3)
-        kec_keys = set(_place_keys(kecamatan, _KECAMATAN_PREFIXES))
-        for key in _place_keys(place):
-            hits = [hit for hit in index.get(key, []) if place_key(hit[2]) in kec_keys]
-            if hits:
-                return hits
-    return []

@@ -4,12 +4,15 @@ Knows nothing about what the cells mean (BPS statistics, agency rosters, registr
 only turns a file people downloaded or exported into `Grid.rows`, a list of
 (row number as a person sees it, cells). Readers of particular forms build on it.
 
-- Text: UTF-8 with or without a BOM (a BOM anywhere in the leading whitespace is dropped,
-  as BPS's long download puts it after spaces), UTF-16 with a BOM or without one (detected
-  from the NUL bytes), else Windows-1252 (every byte decodes, so it is the last resort).
-- CSV: the delimiter (`;`, tab, `,`) is sniffed from the first lines; leading blanks
-  before the first header are not data. Row numbers are the file's lines (a quoted cell
-  spanning lines counts its lines).
+- Text (`decode_text`, for every reader of text files: BPS, registry layouts, rosters):
+  UTF-16 with a BOM or without one (detected from the NUL bytes), UTF-8 with or without a
+  BOM (a BOM in the leading whitespace is dropped, as BPS's long download puts it after
+  spaces), else Windows-1252, else charset-normalizer's guess; a character is never
+  replaced or dropped.
+- CSV: the delimiter is sniffed (`sniff_delimiter`: from the header row when the reader
+  knows what marks it, else from the first lines); leading blanks before the first header
+  are not data. Row numbers are the file's lines (a quoted cell spanning lines counts its
+  lines).
 - XLSX: the first sheet, its row numbers; numbers stay numbers.
 - HTML (a "spreadsheet" saved as `.xls` that is an HTML page): block text above the first
   table becomes one-cell title rows, then the table rows with colspan/rowspan laid out as
@@ -19,10 +22,12 @@ only turns a file people downloaded or exported into `Grid.rows`, a list of
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import html.parser
 import io
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,30 +72,96 @@ def _looks_utf16_without_bom(raw: bytes) -> str | None:
     return None
 
 
-def decode(raw: bytes) -> str:
-    """Bytes → text: UTF-8 (BOM or not), UTF-16 (BOM or not), else Windows-1252."""
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        text = raw.decode("utf-16")
-    elif encoding := _looks_utf16_without_bom(raw):
-        text = raw.decode(encoding, errors="replace")
-    else:
+def decode_text(raw: bytes) -> tuple[str, str]:
+    """Bytes → (text, encoding), never altering a character: UTF-16 with a BOM or without
+    one (NUL bytes), UTF-8 (a BOM at the start or after leading blanks is dropped), else
+    Windows-1252, else charset-normalizer's best guess; GridError when nothing fits."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16"), "utf-16"
+    if encoding := _looks_utf16_without_bom(raw):
         try:
-            text = raw.decode("utf-8")
+            return raw.decode(encoding), encoding
         except UnicodeDecodeError:
-            text = raw.decode("cp1252", errors="replace")
-    # A BOM may come first or after leading spaces (BPS's long download): it is never data.
-    return text.replace("\ufeff", "")
+            pass
+    stripped = raw.lstrip(b" \t\r\n")
+    if stripped.startswith(codecs.BOM_UTF8):  # BPS's long download puts it after spaces
+        raw = raw[: len(raw) - len(stripped)] + stripped[len(codecs.BOM_UTF8) :]
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is None:
+        raise GridError("the file is not text in a known encoding (UTF-8, Windows-1252)")
+    return str(best), best.encoding
 
 
-def sniff_delimiter(text: str) -> str:
-    """`;` or tab when at least half the first 50 non-blank lines carry one, else `,`."""
-    lines = [line for line in text.splitlines() if line.strip()][:50]
-    counts = {d: sum(line.count(d) for line in lines) for d in (";", "\t", ",")}
-    if counts[";"] >= max(1, len(lines) // 2):
-        return ";"
-    if counts["\t"] >= max(1, len(lines) // 2):
-        return "\t"
-    return ","
+def decode(raw: bytes) -> str:
+    """`decode_text` without the encoding."""
+    return decode_text(raw)[0]
+
+
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def csv_records(text: str, delimiter: str) -> Iterator[tuple[int, list[str | None]]]:
+    """Records with the line on which each starts (blank lines are empty records, empty
+    cells None); GridError with the line when a quote is never closed."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    line = 0
+    while True:
+        start = line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise GridError(f"line {start}: {error}") from None
+        line = reader.line_num
+        yield start, [c if c != "" else None for c in cells]
+
+
+def sniff_delimiter(
+    text: str, is_header: Callable[[object], bool] | None = None, search_rows: int = 20
+) -> str:
+    """The delimiter of a CSV text.
+
+    With `is_header` (a test for the cell that marks the header row, e.g. a NIK column):
+    the delimiter under which a header row appears within `search_rows` records, with the
+    most cells and the most records of its width after it. Without: `;` or tab when at least
+    half the first 50 non-blank lines carry one, else `,` (title lines above a BPS table).
+    """
+    if is_header is None:
+        lines = [line for line in text.splitlines() if line.strip()][:50]
+        counts = {d: sum(line.count(d) for line in lines) for d in (";", "\t", ",")}
+        for delimiter in (";", "\t"):
+            if counts[delimiter] >= max(1, len(lines) // 2):
+                return delimiter
+        return ","
+    best, best_score = ",", (False, 0, 0)
+    for delimiter in DELIMITERS:
+        records = []
+        try:
+            for _, cells in csv_records(text, delimiter):
+                records.append(cells)
+                if len(records) >= search_rows + 10:
+                    break
+        except GridError:
+            continue
+        for i, cells in enumerate(records[:search_rows]):
+            if any(is_header(c) for c in cells):
+                after = [r for r in records[i + 1 :] if r]
+                consistent = sum(1 for r in after if len(r) == len(cells))
+                score = (True, len(cells), consistent)
+                break
+        else:
+            score = (False, max((len(r) for r in records), default=0), 0)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
 
 
 def csv_grid(text: str) -> Grid:
@@ -240,7 +311,10 @@ def read_grid(path: Path, raw: bytes | None = None) -> Grid:
         )
     if raw.startswith(b"PK\x03\x04"):
         return xlsx_grid(path)
-    text = decode(raw)
+    try:
+        text = decode(raw)
+    except GridError as error:
+        raise GridError(f"{path.name}: {error}. What to do: save it again as CSV UTF-8.") from None
     if is_html_table(text):
         return html_grid(text)
     if "\x00" in text:

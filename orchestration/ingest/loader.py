@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import re
 import shutil
 import tempfile
 import time
@@ -46,12 +45,13 @@ import pyarrow as pa
 from orchestration.ingest.agency_files import (
     NIK_ASAL_ANGKA,
     NIK_ASAL_NOTASI_ILMIAH,
-    match_kelurahan,
     read_agency_table,
 )
+from orchestration.ingest.grid import GridError, csv_records, sniff_delimiter
+from orchestration.ingest.names import match_kelurahan
 from orchestration.ingest.registry_layouts import read_registry_layout
 from orchestration.ingest.sources import BPS_ALIAS_FILE, RawSource, looks_like_copy
-from orchestration.ingest.vocabulary import RawFileError, canonical_header
+from orchestration.ingest.vocabulary import RawFileError, canonical_header, is_nik_header
 from orchestration.ingest.wilayah import regions_table
 
 MANIFEST_DDL = """
@@ -236,12 +236,13 @@ def _is_plain_csv(path: Path, source: RawSource) -> bool:
     try:
         # final=False: a multi-byte character cut at the 64 KB boundary is not an error
         text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-        first_line = text.lstrip("\ufeff").splitlines()[0]
-    except (UnicodeDecodeError, IndexError):
-        return False  # not UTF-8: the agency reader detects Windows-1252
+        text = text.removeprefix("\ufeff")
+        delimiter = sniff_delimiter(text, is_nik_header)  # as the agency reader would
+        first = next(csv_records(text.splitlines()[0], delimiter))[1]
+    except (UnicodeDecodeError, IndexError, StopIteration, GridError):
+        return False  # not UTF-8 (the agency reader detects Windows-1252), or no header
     known = source.required_columns + source.optional_columns
-    cells = re.split(r"[,;\t|]", first_line)
-    return "nik" in {canonical_header(cell.strip().strip('"'), known) for cell in cells}
+    return "nik" in {canonical_header((cell or "").strip(), known) for cell in first}
 
 
 def _stage_file(

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from orchestration.ingest.agency_files import match_kelurahan, read_agency_table
+from orchestration.ingest.agency_files import read_agency_table
+from orchestration.ingest.names import match_kelurahan
 from orchestration.ingest.sources import Layout, RawSource
 from orchestration.ingest.vocabulary import RawFileError
 

@@ -285,18 +285,39 @@ def test_an_xlsx_roster_whose_niks_were_typed_as_numbers_blocks_the_run(baseline
     )
 
 
-def test_a_bps_p0_of_140_blocks_the_run(baseline, tmp_path):
-    def breaks(raw: Path) -> None:
-        path = raw / "bps" / "bps_indikator_kabkota.csv"
-        path.write_text(path.read_text() + "5371,2024,3,p0,140\n")
+def test_implausible_bps_values_are_quarantined_and_a_file_of_them_blocks(baseline, tmp_path):
+    """DESIGN §2.1 (issue 15): a value implausible for its indicator (a P0 of 140) is
+    quarantined with its file, line and reason, and its file's other values load; a file
+    past its quarantine threshold (expectations/thresholds.yml: over 5 % of its rows and at
+    least 5) blocks the night. (tests/e2e/test_real_bps_night.py shows a night that
+    publishes beside a quarantined BPS row.)"""
+    demo = "bps/bps_indikator_kabkota.csv"
+    lines: list[str] = []
 
-    # The BPS reader refuses the value before the GE suite (P0 within 0-100) sees it.
-    assert_blocked(
-        *run_scenario(baseline, tmp_path, breaks),
-        "bps/bps_indikator_kabkota.csv",
-        "140",
-        "What to do",
-    )
+    def breaks(raw: Path) -> None:
+        path = raw / demo
+        path.write_text(path.read_text() + "5371,2024,3,p0,140\n")
+        lines.extend(path.read_text().splitlines())
+        rows = "".join(
+            f"{kode},2019,3,p0,{value}\n"  # P0 written per mille
+            for kode, value in [("5371", 875), ("5301", 2236), ("5302", 2810),
+                                ("5303", 2815), ("5304", 3106), ("5305", 2821)]
+        )  # fmt: skip
+        (raw / "bps" / "p0_salah_satuan.csv").write_text(
+            "kode_wilayah,tahun,bulan,indikator,nilai\n" + rows
+        )
+
+    paths, *rest = run_scenario(baseline, tmp_path, breaks)
+    assert_blocked(paths, *rest, "bps/p0_salah_satuan.csv")
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        quarantined = con.execute(
+            "select file_sumber, nomor_baris, kolom, nilai, alasan from quarantine.quarantine_rows "
+            "where tabel = 'bps_indicators' and file_sumber = ?",
+            [demo],
+        ).fetchall()
+    assert len(quarantined) == 1
+    assert quarantined[0][:4] == (demo, len(lines), "nilai", "140")
+    assert "140" in quarantined[0][4] and "0–100" in quarantined[0][4]
 
 
 def test_an_empty_roster_file_blocks_the_run(baseline, tmp_path):

@@ -257,25 +257,10 @@ def test_conflicting_bps_values_block_the_build_and_name_the_files(nightly, tmp_
             "('5371', '2025', '3', 'p0', '7.75', 'bps/revisi.csv', 3)"
             ") as t(kode_wilayah, tahun, bulan, indikator, nilai, _source_file, _row_number)"
         )
-    dbt = Path(sys.executable).parent / "dbt"
-    result = subprocess.run(
-        [
-            str(dbt),
-            "build",
-            "--select",
-            "stg_bps__indicators int_bps_march_values assert_bps_values_are_consistent",
-            "--exclude-resource-type",
-            "unit_test",
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, "TEPAT_WAREHOUSE": str(warehouse)},
-        capture_output=True,
-        text=True,
-        check=False,
+    result = _dbt_build(
+        warehouse,
+        tmp_path,
+        "stg_bps__indicators int_bps_march_values assert_bps_values_are_consistent",
     )
     assert result.returncode != 0, result.stdout
     run_results = json.loads((tmp_path / "target" / "run_results.json").read_text())
@@ -312,26 +297,11 @@ def test_quarantined_and_national_bps_rows(nightly, tmp_path):
             "alasan_karantina, _source_file, _row_number)",
             [reason],
         )
-    dbt = Path(sys.executable).parent / "dbt"
-    result = subprocess.run(
-        [
-            str(dbt),
-            "build",
-            "--select",
-            "stg_bps__indicators int_bps_indicators_checked int_bps_indicators_valid "
-            "int_bps_march_values assert_bps_values_are_consistent quarantine_rows",
-            "--exclude-resource-type",
-            "unit_test",
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, "TEPAT_WAREHOUSE": str(warehouse)},
-        capture_output=True,
-        text=True,
-        check=False,
+    result = _dbt_build(
+        warehouse,
+        tmp_path,
+        "stg_bps__indicators int_bps_indicators_checked int_bps_indicators_valid "
+        "int_bps_march_values assert_bps_values_are_consistent quarantine_rows",
     )
     assert result.returncode == 0, result.stdout
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -346,3 +316,17 @@ def test_quarantined_and_national_bps_rows(nightly, tmp_path):
         ).fetchall()
     assert quarantined == [("bps_indicators", "bps/rusak.csv", 7, "nilai", "757", reason)]
     assert march == [("00", 8.47), ("53", 18.6), ("5371", 7.57)]
+
+
+def _dbt_build(warehouse: Path, tmp_path: Path, select: str) -> subprocess.CompletedProcess:
+    """`dbt build --select <select>` (no unit tests) on a copy of a night's warehouse."""
+    dbt = Path(sys.executable).parent / "dbt"
+    return subprocess.run(
+        [str(dbt), "build", "--select", select, "--exclude-resource-type", "unit_test",
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, "TEPAT_WAREHOUSE": str(warehouse)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip

@@ -10,12 +10,9 @@ import pytest
 import xlsxwriter
 
 from orchestration.ingest import agency_files
-from orchestration.ingest.agency_files import (
-    agency_header,
-    match_kelurahan,
-    read_agency_table,
-)
+from orchestration.ingest.agency_files import agency_header, read_agency_table
 from orchestration.ingest.loader import RawFileError
+from orchestration.ingest.names import match_kelurahan
 from orchestration.ingest.sources import SOURCES_BY_TABLE
 
 ROSTERS = SOURCES_BY_TABLE["roster_rows"]

@@ -145,6 +145,16 @@ def _detect(grid: Grid) -> tuple[str, int]:
 # --------------------------------------------------------------------------- the forms
 
 
+def _getter(cols: dict[str, int], cells: list[Cell]):
+    """`get(column)`: the text of a row's cell in a named column, "" when it has none."""
+
+    def get(name: str) -> str:
+        i = cols.get(name)
+        return cell_text(cells[i]) if i is not None and i < len(cells) else ""
+
+    return get
+
+
 def _read_tidy(grid: Grid, header: int, file: str) -> list[Value]:
     cols = _header_index(grid.rows[header][1], _TIDY_COLUMNS)
     values: list[Value] = []
@@ -153,10 +163,7 @@ def _read_tidy(grid: Grid, header: int, file: str) -> list[Value]:
         if not nonempty(cells):
             continue
 
-        def get(name: str, cells=cells) -> str:
-            i = cols.get(name)
-            return cell_text(cells[i]) if i is not None and i < len(cells) else ""
-
+        get = _getter(cols, cells)
         indicator = get("indikator").lower()
         kode = plain_code(get("kode_wilayah"))
         tahun, bulan = get("tahun"), get("bulan") or "3"
@@ -196,10 +203,7 @@ def _read_long(grid: Grid, header: int, file: str) -> Read:
         if not nonempty(cells):
             continue
 
-        def get(name: str, cells=cells) -> str:
-            i = cols.get(name)
-            return cell_text(cells[i]) if i is not None and i < len(cells) else ""
-
+        get = _getter(cols, cells)
         variable = get("variabel")
         if _FOOTNOTE.match(variable) and not get("wilayah"):
             continue

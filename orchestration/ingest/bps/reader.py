@@ -38,7 +38,10 @@ from orchestration.ingest.grid import GridError, decode, read_grid
 def _read(path: Path) -> tuple[str, Read]:
     raw = path.read_bytes()
     if raw.lstrip()[:1] in (b"{", b"[") or raw[:4].lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
-        text = decode(raw)
+        try:
+            text = decode(raw)
+        except GridError as error:
+            raise BpsFileError(f"{path.name}: {error}") from None
         if looks_like_webapi(text):
             return "webapi", read_webapi(text, path.name)
         raise BpsFileError(

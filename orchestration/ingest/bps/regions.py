@@ -2,10 +2,11 @@
 
 A name written in CAPITALS that is a province starts that province; districts are matched
 within the current province (else the province named in the title; in a table with no
-province at all, against the whole country, where the name must be unique). "Kab.",
-"Kabupaten", "Administrasi" are dropped, "Kep." is read as "Kepulauan", case, spaces and
-punctuation are ignored ("Toli-Toli" = "Tolitoli"); "Kota" stays part of the name
-("Kupang" is Kabupaten Kupang 5301, "Kota Kupang" 5371). Aliases (the reviewed
+province at all, against the whole country, where the name must be unique). Names are
+compared as every reader compares them (orchestration/ingest/names.py, `district_key`):
+"Kab.", "Kabupaten", "Administrasi" are dropped, "Kep." is read as "Kepulauan", case,
+accents, spaces and punctuation are ignored ("Toli-Toli" = "Tolitoli"); "Kota" stays part
+of the name ("Kupang" is Kabupaten Kupang 5301, "Kota Kupang" 5371). Aliases (the reviewed
 bps_aliases.csv, plus the user's file, which wins) are tried first. A province row gets the
 province's own code; "Indonesia" (the national total) gets NATIONAL_CODE. A mixed-case name
 that matches no district but is a province name (a provincial total at the bottom of a
@@ -21,8 +22,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from orchestration.ingest.bps.common import NATIONAL_CODE, BpsFileError, Value, key, words
+from orchestration.ingest.bps.common import NATIONAL_CODE, BpsFileError, Value, key
 from orchestration.ingest.grid import decode
+from orchestration.ingest.names import district_key
+from orchestration.ingest.names import tokens as names_tokens
 from orchestration.ingest.wilayah import plain_code, regions_table
 
 SHIPPED_ALIASES = Path(__file__).resolve().parents[1] / "bps_aliases.csv"
@@ -31,17 +34,8 @@ SHIPPED_ALIASES = Path(__file__).resolve().parents[1] / "bps_aliases.csv"
 NATIONAL_NAMES = {"indonesia", "nasional", "national"}
 
 
-def _name_tokens(name: str) -> list[str]:
-    tokens = ["kepulauan" if t == "kep" else t for t in words(name)]
-    tokens = [t for t in tokens if t not in ("administrasi", "adm")]
-    while tokens and tokens[0] in ("kabupaten", "kab"):
-        tokens = tokens[1:]
-    return tokens
-
-
-def name_key(name: str) -> str:
-    """The key a kabupaten/kota name is matched on (see the module docstring)."""
-    return "".join(_name_tokens(name))
+#: the key a kabupaten/kota name is matched on (orchestration/ingest/names.py)
+name_key = district_key
 
 
 _PROVINCE_PREFIXES = (
@@ -61,7 +55,7 @@ _PROVINCE_SHORT = {"ntt": "53", "ntb": "52", "diy": "34", "babel": "19", "kepri"
 
 
 def _province_tokens(name: str) -> list[str]:
-    tokens = ["kepulauan" if t == "kep" else t for t in words(name)]
+    tokens = ["kepulauan" if t == "kep" else t for t in names_tokens(name)]
     changed = True
     while changed:
         changed = False
@@ -187,7 +181,7 @@ class _Resolver:
 
     def province_in_text(self, text: str) -> str | None:
         """The province a title names (the longest match wins: Papua Barat Daya, not Papua)."""
-        tokens = ["kepulauan" if t == "kep" else t for t in words(text)]
+        tokens = ["kepulauan" if t == "kep" else t for t in names_tokens(text)]
         best: tuple[int, str] | None = None
         for short, code in self.regions.province_by_key.items():
             for name in (self.regions.province_name.get(code, ""),):
