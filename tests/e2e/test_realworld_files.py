@@ -5,6 +5,12 @@ add a DTSEN snapshot of 2026-03-31 (Parquet with typed and extra columns, a `;` 
 BOM, dd/mm/yyyy dates, decimal commas) and two 2026 rosters: an OPD workbook with a title
 block, two sheets, kelurahan names and NIKs typed every way, and a Windows-1252 CSV. Each
 row's fate is known: tests/fixtures/realworld/build.py says what each one is.
+
+The same night also carries every real BPS download (tests/fixtures/bps-real; Sumber: BPS)
+dropped into data/raw/bps/ in a subfolder, README included, as a user would: the files that,
+copied into a fresh clone, once stopped the night (three-line headers, the year only in the
+file name, Mahakam Hulu, a subfolder ignored). One night serves both: each costs a minute
+of make test.
 """
 
 from __future__ import annotations
@@ -20,6 +26,9 @@ import pytest
 from tests.e2e.isolation import isolated_tepat
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "realworld"
+REAL_BPS = FIXTURES.parent / "bps-real"
+REAL_BPS_FILES = sorted(p for p in REAL_BPS.rglob("*") if p.suffix in (".csv", ".json"))
+PROVINSI_2018 = "Jumlah dan Persentase Penduduk Miskin Menurut Provinsi, 2018.csv"
 RTLH = "rosters/5371/2026/KPG_RTLH/rtlh_dinas_perkim_2026.xlsx"
 PKH = "rosters/5371/2026/PKH/pkh_tahap1_2026.csv"
 PKH_COPY = "rosters/5371/2026/PKH/pkh_tahap1_2026 - Copy.csv"
@@ -44,6 +53,7 @@ def run(tmp_path_factory):
         (raw / MISPLACED).parent.mkdir(parents=True)
         shutil.copyfile(raw / PKH, raw / MISPLACED)
         (raw / "Notulen rapat TKPK.docx").write_bytes(b"PK\x03\x04 not a table")
+        shutil.copytree(REAL_BPS, raw / "bps" / "unduhan")  # README.md included
         ensure_dagster_home()
         result = execute_nightly(paths)
         yield {"paths": paths, "result": result, "fixtures_before": before}
@@ -52,6 +62,15 @@ def run(tmp_path_factory):
 def query(run, sql: str, params=()) -> list[tuple]:
     with duckdb.connect(str(run["paths"].warehouse), read_only=True) as con:
         return con.execute(sql, list(params)).fetchall()
+
+
+def metadata(result, asset: str) -> dict:
+    for event in result.all_events:
+        if event.is_step_materialization:
+            materialization = event.event_specific_data.materialization
+            if materialization.asset_key.to_user_string() == asset:
+                return materialization.metadata
+    raise AssertionError(f"{asset} was not materialized")
 
 
 def test_the_run_succeeds_and_leaves_the_files_alone(run):
@@ -189,23 +208,85 @@ def test_a_copy_is_loaded_once_and_unread_files_are_reported(run, capsys):
     assert query(
         run, "select count(*) from raw.roster_rows where _source_file = ?", [PKH_COPY]
     ) == [(0,)]
-    materialized = {
-        event.event_specific_data.materialization.asset_key.to_user_string(): (
-            event.event_specific_data.materialization.metadata
-        )
-        for event in run["result"].all_events
-        if event.is_step_materialization
-    }
-    assert materialized["raw/roster_rows"]["files_copies_not_loaded"].value == 1
-    unread = materialized["raw/unread_files"]
-    assert unread["files_unread"].value == 2
-    assert (
-        MISPLACED in unread["unread"].value and "Notulen rapat TKPK.docx" in unread["unread"].value
-    )
+    assert metadata(run["result"], "raw/roster_rows")["files_copies_not_loaded"].value == 1
+    unread = metadata(run["result"], "raw/unread_files")
+    assert unread["files_unread"].value == 3  # and bps/unduhan/README.md, below
+    listed = unread["unread"].value
+    assert MISPLACED in listed and "Notulen rapat TKPK.docx" in listed
     print_raw_files_not_loaded(run["paths"])
     out = " ".join(capsys.readouterr().out.split())
-    assert "Not read: 2 file(s) under data/raw/" in out
+    assert "Not read: 3 file(s) under data/raw/" in out
     assert f"{MISPLACED}: it is not where files of rosters/ go" in out
     assert "rosters/<kode_kabkota>/<tahun>/<kode_program>/<file>.csv or .xlsx" in out
     assert "Notulen rapat TKPK.docx: it is in no folder tepat reads" in out
     assert "Copies not loaded again: 1 file(s)" in out and f"{PKH_COPY} = {PKH}" in out
+
+
+# ---------------------------------------------------------------- real BPS downloads
+
+
+def test_every_real_bps_file_loads_in_the_same_night(run):
+    result = run["result"]
+    assert result.success
+    assert len(REAL_BPS_FILES) == 13
+    # the 13 real files from their subfolders, plus the demo's own BPS file
+    assert metadata(result, "raw/bps_indicators")["files_loaded"].value == 14
+    # every name of every file resolved (an unmatched name stops its file): all 514
+    # kabupaten/kota of Kepmendagri 2025 and all 38 provinces have values
+    levels = dict(
+        query(
+            run,
+            "select length(kode_wilayah), count(distinct kode_wilayah) "
+            "from intermediate.int_bps_indicators_checked where alasan_karantina is null "
+            "group by 1",
+        )
+    )
+    assert levels == {2: 38 + 1, 4: 514}  # + 00, Indonesia
+
+
+@pytest.mark.parametrize(
+    ("kode", "tahun", "indikator", "nilai"),
+    [
+        ("5317", 2018, "p0", 34.85),  # Sumba Tengah (BPS's 5317 is Sumba Barat Daya)
+        ("5371", 2018, "p0", 9.61),  # Kota Kupang
+        ("6107", 2018, "p0", 7.17),  # Bengkayang (the panel's code 6102 is Mempawah's)
+        ("5371", 2011, "garis_kemiskinan", 337_181),  # Kota Kupang
+        ("5301", 2011, "garis_kemiskinan", 209_955),  # Kabupaten Kupang
+        ("6411", 2023, "p1", None),  # Mahakam Ulu, written "Mahakam Hulu" by BPS: see below
+        ("00", 2015, "p0", 11.22),  # Indonesia, kept at the national level
+        ("53", 2017, "jumlah_penduduk_miskin", 1150.79),  # NTT, year from the file name
+    ],
+)
+def test_real_bps_spot_values_land_on_their_kemendagri_codes(run, kode, tahun, indikator, nilai):
+    found = query(
+        run,
+        "select distinct nilai from intermediate.int_bps_indicators_checked where kode_wilayah = ? "
+        "and tahun = ? and indikator = ? and bulan = 3 and alasan_karantina is null",
+        [kode, tahun, indikator],
+    )
+    assert len(found) == 1  # files that repeat a value (panel and demo file) agree on it
+    if nilai is not None:
+        assert found[0][0] == pytest.approx(nilai)
+
+
+def test_the_shifted_national_bps_row_is_quarantined_with_its_line(run):
+    rows = query(
+        run,
+        "select file_sumber, nomor_baris, count(*) from quarantine.quarantine_rows "
+        "where tabel = 'bps_indicators' group by 1, 2",
+    )
+    assert rows == [(f"bps/unduhan/provinsi/{PROVINSI_2018}", 36, 6)]
+
+
+def test_the_readme_beside_the_bps_files_is_reported_not_read(run):
+    unread = metadata(run["result"], "raw/unread_files")
+    assert "bps/unduhan/README.md" in unread["unread"].value
+    assert "tepat reads no '.md' files in bps/" in unread["unread"].value
+
+
+def test_the_targets_still_see_the_demo_regions(run):
+    realised = query(
+        run,
+        "select count(*) from marts.mart_target_gap where realisasi is not null",
+    )
+    assert realised[0][0] > 0
