@@ -46,7 +46,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from orchestration.ingest.grid import GridError, csv_records, decode_text, sniff_delimiter
+from orchestration.ingest.grid import (
+    GridError,
+    csv_records,
+    decode_text,
+    sniff_delimiter,
+    xlsx_sheets,
+)
 from orchestration.ingest.vocabulary import (
     RawFileError,
     canonical_header,
@@ -484,165 +490,28 @@ def _cell_text(value: object) -> str | None:
 
 
 def _read_xlsx(path: Path) -> tuple[list[_Block], list[str]]:
-    """Every sheet as rows of cell values (`data_only`: a formula gives its cached value).
-
-    A workbook whose sheets hold only cells is streamed with openpyxl's read-only mode, which
-    is several times faster and lighter than building the whole workbook. Merged cells,
-    hyperlinks and comments need the full workbook (read-only sheets cannot report merges, and
-    in a full workbook all three create cells, which decides where a sheet ends), so a workbook
-    with any of them is loaded fully, as before. Both paths give the same blocks.
-    """
-    import zipfile
-
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
+    """Every sheet as rows of cell values, as grid.xlsx_sheets reads workbooks for every
+    reader (streamed when the workbook has only cells; merged cells kept)."""
     try:
-        workbook = _load_read_only(path)
-        streamable = False
-        try:
-            streamable = _is_streamable(workbook)
-        finally:
-            if not streamable:
-                workbook.close()
-        if not streamable:
-            workbook = openpyxl.load_workbook(path, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
+        sheets = xlsx_sheets(path)
+    except GridError:
         raise RawFileError(
-            f"{path.name}: cannot be read as .xlsx ({type(error).__name__}); if it is an old "
-            ".xls or an HTML page, open it in Excel and save it as .xlsx"
+            f"{path.name}: cannot be read as .xlsx; if it is an old .xls or an HTML page, open "
+            "it in Excel and save it as .xlsx"
         ) from None
     warnings: list[str] = []
     blocks: list[_Block] = []
-    try:
-        for sheet in workbook.worksheets:
-            if sheet.sheet_state != "visible":
-                warnings.append(f"sheet '{sheet.title}' is hidden; it is read like the others")
-            if streamable:
-                grid, hidden_rows = _stream_sheet(sheet)
-                merges: list[tuple[int, int, int, int]] = []
-            else:
-                grid = [
-                    list(row) for row in sheet.iter_rows(min_row=1, min_col=1, values_only=True)
-                ]
-                merges = [
-                    (m.min_row, m.min_col - 1, m.max_row, m.max_col - 1)
-                    for m in sheet.merged_cells.ranges
-                ]
-                hidden_rows = [r for r, dim in sheet.row_dimensions.items() if dim.hidden]
-            hidden = [r for r in hidden_rows if r <= len(grid)]
-            if hidden:
-                warnings.append(
-                    f"sheet '{sheet.title}': hidden row(s) {_rows_text(sorted(hidden))} are read"
-                )
-            blocks.append(_Block(sheet.title, [(i + 1, row) for i, row in enumerate(grid)], merges))
-    finally:
-        workbook.close()
+    for sheet in sheets:
+        if sheet.hidden:
+            warnings.append(f"sheet '{sheet.name}' is hidden; it is read like the others")
+        hidden = [r for r in sheet.hidden_rows if r <= len(sheet.rows)]
+        if hidden:
+            warnings.append(
+                f"sheet '{sheet.name}': hidden row(s) {_rows_text(sorted(hidden))} are read"
+            )
+        records = [(i + 1, row) for i, row in enumerate(sheet.rows)]
+        blocks.append(_Block(sheet.name, records, sheet.merges))
     return blocks, warnings
-
-
-def _load_read_only(path: Path):
-    """`openpyxl.load_workbook(path, read_only=True, data_only=True)` with a faster reader of
-    the shared strings (see `_shared_strings`)."""
-    from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
-
-    class _Reader(ExcelReader):
-        def read_strings(self) -> None:
-            part = self.package.find(SHARED_STRINGS)
-            if part is not None:
-                with self.archive.open(part.PartName[1:]) as source:
-                    self.shared_strings = _shared_strings(source)
-
-    reader = _Reader(path, read_only=True, data_only=True)
-    reader.read()
-    return reader.wb
-
-
-def _shared_strings(source) -> list[str]:
-    """openpyxl's `read_string_table`, without building a `Text` object for the plain strings
-    (`<si><t>…</t></si>`, nearly all of them); any other string goes through `Text`."""
-    from openpyxl.cell.text import Text
-    from openpyxl.xml.constants import SHEET_MAIN_NS
-    from openpyxl.xml.functions import iterparse
-
-    string_tag, text_tag = f"{{{SHEET_MAIN_NS}}}si", f"{{{SHEET_MAIN_NS}}}t"
-    strings = []
-    for _, node in iterparse(source):
-        if node.tag == string_tag:
-            if len(node) == 1 and node[0].tag == text_tag:
-                text = node[0].text or ""
-            else:
-                text = Text.from_tree(node).content
-            strings.append(text.replace("x005F_", ""))
-            node.clear()
-    return strings
-
-
-# Sheet XML that makes openpyxl's full workbook differ from the cells alone (see _read_xlsx).
-# Matched as bytes, so any namespace prefix matches too; a false match only costs speed.
-_FULL_WORKBOOK_MARKERS = (b"mergeCell", b"hyperlink")
-
-
-def _is_streamable(workbook) -> bool:
-    """No sheet of this read-only workbook has merged cells or hyperlinks, and it has no
-    comments: its sheets can be streamed (the raw XML is scanned; no cell is parsed)."""
-    archive = workbook._archive
-    if any("comments" in name.lower() for name in archive.namelist()):
-        return False
-    for sheet in workbook.worksheets:
-        tail = b""
-        with archive.open(sheet._worksheet_path) as source:
-            for block in iter(lambda source=source: source.read(1 << 20), b""):
-                window = tail + block
-                if any(marker in window for marker in _FULL_WORKBOOK_MARKERS):
-                    return False
-                tail = block[-16:]
-    return True
-
-
-def _stream_sheet(sheet) -> tuple[list[list[object]], list[int]]:
-    """A read-only sheet as the full workbook's `iter_rows(min_row=1, min_col=1)` gives it:
-    rows 1 … last row with a cell, each as wide as the widest row, missing cells None (a
-    `<c>` element without a value counts, as it does in the full workbook); plus the row
-    numbers marked hidden.
-
-    The values come from openpyxl's own sheet parser, the one the full workbook uses, so
-    numbers, dates, booleans, shared and inline strings are converted identically.
-    """
-    from openpyxl.worksheet._reader import WorkSheetParser
-
-    book = sheet.parent
-    cells: dict[int, dict[int, object]] = {}
-    last_row = last_column = 0
-    with sheet._get_source() as source:
-        parser = WorkSheetParser(
-            source,
-            sheet._shared_strings,
-            data_only=book.data_only,
-            epoch=book.epoch,
-            date_formats=book._date_formats,
-            timedelta_formats=book._timedelta_formats,
-        )
-        for _, row in parser.parse():
-            for cell in row:
-                r, c = cell["row"], cell["column"]
-                cells.setdefault(r, {})[c] = cell["value"]
-                last_column = max(last_column, c)
-                last_row = max(last_row, r)
-    if not cells:  # an empty sheet is one empty cell, as in the full workbook
-        last_row = last_column = 1
-    width = range(1, last_column + 1)
-    grid = []
-    for r in range(1, last_row + 1):
-        values = cells.get(r)
-        grid.append([values.get(c) for c in width] if values else [None] * last_column)
-    # openpyxl's RowDimension.hidden reads 'false', 'f' and '0' as False, any other text True.
-    hidden = [
-        int(r)
-        for r, attrs in parser.row_dimensions.items()
-        if attrs.get("hidden", "0") not in ("false", "f", "0", "")
-    ]
-    return grid, hidden
 
 
 # --------------------------------------------------------------------------------------------

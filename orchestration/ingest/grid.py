@@ -13,7 +13,9 @@ only turns a file people downloaded or exported into `Grid.rows`, a list of
   knows what marks it, else from the first lines); leading blanks before the first header
   are not data. Row numbers are the file's lines (a quoted cell spanning lines counts its
   lines).
-- XLSX: the first sheet, its row numbers; numbers stay numbers.
+- XLSX (`xlsx_sheets`, for every reader of workbooks: rosters, registry layouts, BPS):
+  every sheet as the full workbook shows it, streamed when the workbook has only cells,
+  with merged ranges and hidden rows; `xlsx_grid` is the first sheet as a grid (BPS).
 - HTML (a "spreadsheet" saved as `.xls` that is an HTML page): block text above the first
   table becomes one-cell title rows, then the table rows with colspan/rowspan laid out as
   a spreadsheet would (spanned cells empty).
@@ -181,32 +183,190 @@ def csv_grid(text: str) -> Grid:
     return Grid(rows, "csv")
 
 
-def xlsx_grid(path: Path) -> Grid:
+@dataclass
+class Sheet:
+    """One worksheet as the full workbook shows it: every row from row 1, as wide as the
+    widest row, cell values as openpyxl gives them (numbers stay numbers, dates datetimes,
+    a formula its cached value); merged ranges as (first row, first column index, last row,
+    last column index), rows 1-based and columns 0-based; hidden rows; whether it is hidden."""
+
+    name: str
+    rows: list[list[object]]
+    merges: list[tuple[int, int, int, int]]
+    hidden_rows: list[int]
+    hidden: bool
+
+
+def xlsx_sheets(path: Path, first_only: bool = False) -> list[Sheet]:
+    """The sheets of an .xlsx workbook (GridError when it is not one).
+
+    A workbook whose sheets hold only cells is streamed with openpyxl's read-only mode, which
+    is several times faster and lighter than building the whole workbook. Merged cells,
+    hyperlinks and comments need the full workbook (read-only sheets cannot report merges, and
+    in a full workbook all three create cells, which decides where a sheet ends), so a workbook
+    with any of them is loaded fully. Both paths give the same sheets.
+    """
+    import zipfile
+
     import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds
+        workbook = _load_read_only(path)
+        streamable = False
+        try:
+            streamable = _is_streamable(workbook)
+        finally:
+            if not streamable:
+                workbook.close()
+        if not streamable:
+            workbook = openpyxl.load_workbook(path, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as error:
         raise GridError(
-            f"{path.name}: cannot be opened as an Excel workbook ({error}). What to do: open "
-            "it in Excel or LibreOffice and save it again as .xlsx."
+            f"{path.name}: cannot be opened as an Excel workbook ({type(error).__name__}). "
+            "What to do: open it in Excel or LibreOffice and save it again as .xlsx."
         ) from None
+    sheets: list[Sheet] = []
     try:
-        sheet = workbook.worksheets[0]
-        rows: list[tuple[int, list[Cell]]] = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells: list[Cell] = []
-            for value in values:
-                if isinstance(value, str):
-                    cells.append(value.strip())
-                elif isinstance(value, (dt.date, dt.datetime)):
-                    cells.append(str(value))
-                else:
-                    cells.append(value)
-            rows.append((number, cells))
+        for sheet in workbook.worksheets[:1] if first_only else workbook.worksheets:
+            if streamable:
+                rows, hidden_rows = _stream_sheet(sheet)
+                merges: list[tuple[int, int, int, int]] = []
+            else:
+                rows = [
+                    list(row) for row in sheet.iter_rows(min_row=1, min_col=1, values_only=True)
+                ]
+                merges = [
+                    (m.min_row, m.min_col - 1, m.max_row, m.max_col - 1)
+                    for m in sheet.merged_cells.ranges
+                ]
+                hidden_rows = [r for r, dim in sheet.row_dimensions.items() if dim.hidden]
+            sheets.append(
+                Sheet(sheet.title, rows, merges, hidden_rows, sheet.sheet_state != "visible")
+            )
     finally:
         workbook.close()
+    return sheets
+
+
+def xlsx_grid(path: Path) -> Grid:
+    """The first sheet of a workbook as a grid: text stripped, dates as text."""
+    rows: list[tuple[int, list[Cell]]] = []
+    for number, values in enumerate(xlsx_sheets(path, first_only=True)[0].rows, start=1):
+        cells: list[Cell] = []
+        for value in values:
+            if isinstance(value, str):
+                cells.append(value.strip())
+            elif isinstance(value, (dt.date, dt.datetime)):
+                cells.append(str(value))
+            else:
+                cells.append(value)  # type: ignore[arg-type]
+        rows.append((number, cells))
     return Grid(rows, "xlsx")
+
+
+def _load_read_only(path: Path):
+    """`openpyxl.load_workbook(path, read_only=True, data_only=True)` with a faster reader of
+    the shared strings (see `_shared_strings`)."""
+    from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
+
+    class _Reader(ExcelReader):
+        def read_strings(self) -> None:
+            part = self.package.find(SHARED_STRINGS)
+            if part is not None:
+                with self.archive.open(part.PartName[1:]) as source:
+                    self.shared_strings = _shared_strings(source)
+
+    reader = _Reader(path, read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
+
+
+def _shared_strings(source) -> list[str]:
+    """openpyxl's `read_string_table`, without building a `Text` object for the plain strings
+    (`<si><t>…</t></si>`, nearly all of them); any other string goes through `Text`."""
+    from openpyxl.cell.text import Text
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse
+
+    string_tag, text_tag = f"{{{SHEET_MAIN_NS}}}si", f"{{{SHEET_MAIN_NS}}}t"
+    strings = []
+    for _, node in iterparse(source):
+        if node.tag == string_tag:
+            if len(node) == 1 and node[0].tag == text_tag:
+                text = node[0].text or ""
+            else:
+                text = Text.from_tree(node).content
+            strings.append(text.replace("x005F_", ""))
+            node.clear()
+    return strings
+
+
+# Sheet XML that makes openpyxl's full workbook differ from the cells alone (see _read_xlsx).
+# Matched as bytes, so any namespace prefix matches too; a false match only costs speed.
+_FULL_WORKBOOK_MARKERS = (b"mergeCell", b"hyperlink")
+
+
+def _is_streamable(workbook) -> bool:
+    """No sheet of this read-only workbook has merged cells or hyperlinks, and it has no
+    comments: its sheets can be streamed (the raw XML is scanned; no cell is parsed)."""
+    archive = workbook._archive
+    if any("comments" in name.lower() for name in archive.namelist()):
+        return False
+    for sheet in workbook.worksheets:
+        tail = b""
+        with archive.open(sheet._worksheet_path) as source:
+            for block in iter(lambda source=source: source.read(1 << 20), b""):
+                window = tail + block
+                if any(marker in window for marker in _FULL_WORKBOOK_MARKERS):
+                    return False
+                tail = block[-16:]
+    return True
+
+
+def _stream_sheet(sheet) -> tuple[list[list[object]], list[int]]:
+    """A read-only sheet as the full workbook's `iter_rows(min_row=1, min_col=1)` gives it:
+    rows 1 … last row with a cell, each as wide as the widest row, missing cells None (a
+    `<c>` element without a value counts, as it does in the full workbook); plus the row
+    numbers marked hidden.
+
+    The values come from openpyxl's own sheet parser, the one the full workbook uses, so
+    numbers, dates, booleans, shared and inline strings are converted identically.
+    """
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    book = sheet.parent
+    cells: dict[int, dict[int, object]] = {}
+    last_row = last_column = 0
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=book.data_only,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        for _, row in parser.parse():
+            for cell in row:
+                r, c = cell["row"], cell["column"]
+                cells.setdefault(r, {})[c] = cell["value"]
+                last_column = max(last_column, c)
+                last_row = max(last_row, r)
+    if not cells:  # an empty sheet is one empty cell, as in the full workbook
+        last_row = last_column = 1
+    width = range(1, last_column + 1)
+    grid = []
+    for r in range(1, last_row + 1):
+        values = cells.get(r)
+        grid.append([values.get(c) for c in width] if values else [None] * last_column)
+    # openpyxl's RowDimension.hidden reads 'false', 'f' and '0' as False, any other text True.
+    hidden = [
+        int(r)
+        for r, attrs in parser.row_dimensions.items()
+        if attrs.get("hidden", "0") not in ("false", "f", "0", "")
+    ]
+    return grid, hidden
 
 
 class _HtmlTables(html.parser.HTMLParser):

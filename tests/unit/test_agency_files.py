@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from orchestration.ingest import agency_files
+from orchestration.ingest import agency_files, grid
 from orchestration.ingest.agency_files import agency_header, read_agency_table
 from orchestration.ingest.loader import RawFileError
 from orchestration.ingest.names import match_kelurahan
@@ -383,7 +383,7 @@ def read_both_ways(path: Path, monkeypatch) -> tuple:
     """(blocks, warnings) of the streamed path and of the full-workbook path."""
     streamed = agency_files._read_xlsx(path)
     with monkeypatch.context() as patch:
-        patch.setattr(agency_files, "_is_streamable", lambda workbook: False)
+        patch.setattr(grid, "_is_streamable", lambda workbook: False)
         full = agency_files._read_xlsx(path)
     return streamed, full
 
@@ -432,7 +432,7 @@ def test_plain_xlsx_is_streamed_and_reads_exactly_as_the_full_workbook(tmp_path,
     import openpyxl
 
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    assert agency_files._is_streamable(workbook)
+    assert grid._is_streamable(workbook)
     workbook.close()
     streamed, full = read_both_ways(path, monkeypatch)
     assert block_tuples(streamed) == block_tuples(full)
@@ -476,7 +476,7 @@ def test_xlsx_with_merged_cells_or_hyperlinks_uses_the_full_workbook(tmp_path, m
     book.close()
     for path in (merged, linked):
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        assert not agency_files._is_streamable(workbook)
+        assert not grid._is_streamable(workbook)
         workbook.close()
     # the merged workbook's merges still reach the parser (vertical merge, title block)
     blocks, _ = agency_files._read_xlsx(merged)
@@ -500,6 +500,6 @@ def test_shared_strings_read_as_openpyxl_reads_them():
         "<si></si>"
         "</sst>"
     ).encode()
-    fast = agency_files._shared_strings(io.BytesIO(xml))
+    fast = grid._shared_strings(io.BytesIO(xml))
     assert fast == list(read_string_table(io.BytesIO(xml)))
     assert fast[:5] == ["NIK", "", "  Budi  ", "a_x000D_b", "Kel. Oebobo"]
