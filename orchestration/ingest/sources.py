@@ -323,7 +323,7 @@ def unread_files(raw_dir: Path) -> list[UnreadFile]:
     folders: dict[str, list[RawSource]] = {}
     for source in SOURCES:
         folders.setdefault(source.folder, []).append(source)
-    everywhere = "; ".join(dict.fromkeys(f"{s.folder}/" for s in SOURCES))
+    everywhere = ", ".join(dict.fromkeys(f"{s.folder}/" for s in SOURCES))
     unread = []
     for path in sorted(raw_dir.rglob("*")):
         relative = path.relative_to(raw_dir)
