@@ -25,13 +25,6 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-@pytest.fixture
-def con():
-    connection = duckdb.connect()
-    yield connection
-    connection.close()
-
-
 @pytest.mark.parametrize(
     ("header", "expected"),
     [

@@ -33,13 +33,6 @@ def write(raw: Path, relative: str, text: str = "x\n") -> Path:
     return path
 
 
-@pytest.fixture
-def con():
-    connection = duckdb.connect()
-    yield connection
-    connection.close()
-
-
 def roster_rows(con) -> list[tuple[str, int]]:
     return con.execute(
         "select _source_file, count(*) from raw.roster_rows group by 1 order by 1"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import pytest
 import xlsxwriter
@@ -24,13 +23,6 @@ AGREGAT = SOURCES_BY_TABLE["dtsen_desil_agregat"]
 @pytest.fixture(scope="session", autouse=True)
 def dbt_manifest() -> None:
     """These tests need no dbt project; override the suite's session fixture to stay fast."""
-
-
-@pytest.fixture
-def con():
-    connection = duckdb.connect()
-    yield connection
-    connection.close()
 
 
 def _keluarga() -> pd.DataFrame:
