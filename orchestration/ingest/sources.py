@@ -251,6 +251,7 @@ SOURCES: tuple[RawSource, ...] = (
         required_columns=("kode_wilayah", "tahun", "indikator", "nilai"),
         optional_columns=("bulan",),
         hint="BPS tables as downloaded, the long download, or the tidy form (DESIGN §2.1).",
+        placement="bps/ or any subfolder of it: BPS tables as .csv, .xlsx, .xls or Web API .json",
     ),
     RawSource(
         table="referensi_program",
