@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test dev lint fmt validate clean docs bench
+.PHONY: run test test-faults dev lint fmt validate clean docs bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,9 +15,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/tepat run
 
-## make test: the whole test suite
+## make test: the test suite, except the fault tests
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not faults"
+
+## make test-faults: the faults of docs/reliability.md, each done for real (slower; CI runs it)
+test-faults: $(STAMP)
+	$(BIN)/python -m pytest -m faults
 
 ## make dev: Dagster UI + daemon (nightly schedule and new-file sensor live)
 dev: $(STAMP)

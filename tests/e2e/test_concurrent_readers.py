@@ -20,8 +20,12 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
 MARTS_DB = "marts.duckdb"
+# A fault of its own (a second process publishing while readers read): `make test-faults`.
+pytestmark = pytest.mark.faults
+
 SLOW = 5.0  # seconds: a read slower than this would mean the reader was blocked
 
 
