@@ -68,8 +68,12 @@ class RawSource:
         found: set[Path] = set()
         for pattern in self.patterns:
             found.update(p for p in base.glob(pattern) if p.is_file())
-        # Office lock files (~$roster.xlsx) and hidden files are never data.
-        return sorted(p for p in found if not p.name.startswith(("~$", ".")))
+        # Office lock files (~$roster.xlsx) and hidden files are never data; nor is a link
+        # that leads out of data/raw/ (the unread-files report says so).
+        inside = raw_dir.resolve()
+        return sorted(
+            p for p in found if not p.name.startswith(("~$", ".")) and is_inside(p, inside)
+        )
 
     def where(self) -> str:
         """Where this source's files go, as the unread-files report says it."""
@@ -311,6 +315,13 @@ class UnreadFile:
     what_to_do: str
 
 
+def is_inside(path: Path, resolved_raw_dir: Path) -> bool:
+    """Whether `path`, once every symlink and `..` is followed, still lies in data/raw/
+    (`resolved_raw_dir`, itself resolved: data/raw may be a link to a share). tepat reads
+    nothing outside it (DESIGN §2)."""
+    return path.resolve().is_relative_to(resolved_raw_dir)
+
+
 def unread_files(raw_dir: Path) -> list[UnreadFile]:
     """Every file under `raw_dir` that no source reads (DESIGN §2), in path order.
 
@@ -328,9 +339,20 @@ def unread_files(raw_dir: Path) -> list[UnreadFile]:
     unread = []
     for path in sorted(raw_dir.rglob("*")):
         relative = path.relative_to(raw_dir)
-        if path in read or not path.is_file():
-            continue
         if any(part.startswith(".") for part in relative.parts):
+            continue
+        linked_folder = path.is_symlink() and path.is_dir()  # rglob does not go into it
+        if path in read or not (path.is_file() or linked_folder):
+            continue
+        if not is_inside(path, raw_dir.resolve()):
+            kind = "folder" if linked_folder else "file"
+            unread.append(UnreadFile(
+                relative.as_posix() + ("/" if linked_folder else ""),
+                f"it is a link to a {kind} outside data/raw/, and tepat reads nothing "
+                "outside data/raw/",
+                f"copy the {kind} itself into data/raw/ (and remove the link), or take the "
+                "link out of data/raw/",
+            ))  # fmt: skip
             continue
         if path.name.startswith("~$"):
             unread.append(UnreadFile(

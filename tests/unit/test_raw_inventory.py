@@ -182,3 +182,38 @@ def test_every_file_no_source_reads_is_listed_with_what_to_do(tmp_path):
     assert "registry/<YYYY-MM-DD>/keluarga.csv or .parquet" in snapshot
     assert "bps/" in by_path["catatan.txt"].what_to_do
     assert "close the workbook" in by_path["rosters/5371/2025/PKH/~$tahap1.xlsx"].what_to_do
+
+
+def test_links_out_of_data_raw_are_not_read_and_are_listed(tmp_path, con):
+    raw, outside = tmp_path / "raw", tmp_path / "elsewhere"
+    write(raw, ORIGINAL, ROSTER)
+    secret = write(outside, "gaji_pegawai.csv", ROSTER.replace("Budi", "Dewi"))
+    linked = raw / FOLDER / "PKH_5301_2025_tahap2.csv"
+    linked.symlink_to(secret)  # a link to a file outside data/raw/
+    (raw / "rosters/5301/2025/PIP").symlink_to(outside, target_is_directory=True)
+    escaped = raw / FOLDER / "PKH_5301_2025_tahap3.csv"
+    escaped.symlink_to(Path("..", "..", "..", "..", "..", "elsewhere", "gaji_pegawai.csv"))
+
+    result = sync_source(con, ROSTERS, raw)
+
+    assert result.loaded == [ORIGINAL]
+    assert roster_rows(con) == [(ORIGINAL, 3)]
+    listed = {f.path: f for f in unread_files(raw)}
+    assert sorted(listed) == [
+        "rosters/5301/2025/PIP/",
+        f"{FOLDER}/PKH_5301_2025_tahap2.csv",
+        f"{FOLDER}/PKH_5301_2025_tahap3.csv",
+    ]
+    for file in listed.values():
+        assert "outside data/raw/" in file.reason
+        assert "itself into data/raw/" in file.what_to_do
+
+
+def test_data_raw_itself_may_be_a_link(tmp_path, con):
+    share = tmp_path / "share"
+    write(share, ORIGINAL, ROSTER)
+    raw = tmp_path / "raw"
+    raw.symlink_to(share, target_is_directory=True)
+
+    assert sync_source(con, ROSTERS, raw).loaded == [ORIGINAL]
+    assert unread_files(raw) == []
