@@ -501,8 +501,16 @@ def dev() -> None:
     from orchestration.definitions import prepare_dbt
 
     prepare_dbt(Paths.from_env())
+    # The UI has no login: it listens on this machine only unless TEPAT_UI_HOST says
+    # otherwise; expose it behind a reverse proxy with authentication (README).
+    host = os.environ.get("TEPAT_UI_HOST", "127.0.0.1")
+    port = os.environ.get("TEPAT_UI_PORT", "3000")
+    console.print(f"Dagster UI: http://{host}:{port} (this machine only; README: Dagster UI)")
     dagster = Path(sys.executable).parent / "dagster"
-    os.execv(str(dagster), [str(dagster), "dev", "-m", "orchestration.definitions"])
+    os.execv(
+        str(dagster),
+        [str(dagster), "dev", "-m", "orchestration.definitions", "--host", host, "--port", port],
+    )
 
 
 verval.register(app)  # tepat verval, tepat audit (orchestration/verval)

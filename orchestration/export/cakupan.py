@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from orchestration.export.common import (
@@ -38,6 +37,7 @@ from orchestration.export.common import (
     latest_snapshot,
     level_of,
     lookup_regions,
+    new_workbook,
     normalise_codes,
     release_phrase,
     row_height,
@@ -340,7 +340,7 @@ def write_cakupan_xlsx(report: CakupanReport, path: Path) -> list[str]:
     columns = table_columns(report.tingkat)
     col_of = {c.key: i for i, c in enumerate(columns)}
     with atomic_output(path) as tmp:
-        workbook = xlsxwriter.Workbook(str(tmp))
+        workbook = new_workbook(tmp)
         workbook.set_properties(
             {
                 "title": f"Cakupan program penanggulangan kemiskinan tahun {report.tahun}",

@@ -125,6 +125,34 @@ def clean(value: Any) -> Any:
     return value
 
 
+#: What a spreadsheet takes for the start of a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?[0-9][0-9.,]*%?")  # as csv_number writes them
+
+
+def inert_text(value: Any) -> Any:
+    """A text cell of a CSV export that no spreadsheet evaluates: a value from a file that
+    starts like a formula (`=HYPERLINK(…)`, `+62…`, `@SUM(…)`) gets a leading `'`, which
+    Excel and LibreOffice show as text. Numbers (`-1.50`) and other values pass unchanged."""
+    if (
+        isinstance(value, str)
+        and value.startswith(_FORMULA_START)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+def new_workbook(path: Path, **options: Any) -> Any:
+    """An xlsxwriter workbook that writes every string as text, never as a formula or a link:
+    a name like `=HYPERLINK(…)` from an agency's file stays the text it was (DESIGN §5)."""
+    import xlsxwriter
+
+    return xlsxwriter.Workbook(
+        str(path), {"strings_to_formulas": False, "strings_to_urls": False, **options}
+    )
+
+
 def csv_number(value: Any, decimals: int = 2, scale: float = 1.0) -> str:
     """A number as the workbook shows it: rounded, dot decimals; empty for no data."""
     value = clean(value)
@@ -458,8 +486,9 @@ def atomic_output(path: Path) -> Iterator[Path]:
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
-    """Comma-separated, UTF-8 with BOM (so Excel reads the Indonesian text right)."""
+    """Comma-separated, UTF-8 with BOM (so Excel reads the Indonesian text right); text that
+    would start a formula is made inert (`inert_text`)."""
     with atomic_output(path) as tmp, tmp.open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([inert_text(cell) for cell in row] for row in rows)

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-
 from orchestration.export.common import (
     INTEGER,
     NUMBER_2,
@@ -34,6 +32,7 @@ from orchestration.export.common import (
     latest_snapshot,
     level_of,
     lookup_regions,
+    new_workbook,
     normalise_codes,
     release_phrase,
     row_height,
@@ -740,7 +739,7 @@ def _line_chart(
 def write_rpjmd_xlsx(report: RpjmdReport, path: Path) -> list[str]:
     """Write the workbook; returns its sheet names in order."""
     with atomic_output(path) as tmp:
-        workbook = xlsxwriter.Workbook(str(tmp))
+        workbook = new_workbook(tmp)
         workbook.set_properties(
             {
                 "title": f"Evaluasi capaian indikator kemiskinan tahun {report.tahun}",

@@ -196,9 +196,9 @@ class ExportInfo:
 
 def write_workbook(path: Path, cases: pd.DataFrame, info: ExportInfo) -> list[str]:
     """Write the workbook; returns its sheet names."""
-    import xlsxwriter
+    from orchestration.export.common import new_workbook
 
-    workbook = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
+    workbook = new_workbook(path, remove_timezone=True)
     try:
         base = {"border": 1, "valign": "top"}
         head = {**base, "bold": True, "text_wrap": True}

@@ -32,6 +32,7 @@ from orchestration.export.common import (
     ExportError,
     Marts,
     csv_number,
+    inert_text,
     normalise_codes,
     read_release,
     row_height,
@@ -720,3 +721,59 @@ def test_release_without_release_json_falls_back_to_the_files_time(tmp_path):
     release = read_release(tmp_path)
     assert release.is_recorded and release.run_id == "abc"
     assert release.published_at == dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+
+
+FORMULA = '=HYPERLINK("http://contoh.invalid/","klik")'
+
+
+@e2e
+def test_text_from_files_is_written_as_text_never_as_a_formula(marts_dir, tmp_path):
+    """A programme or agency name like `=HYPERLINK(…)` (program.csv is typed by people) is
+    text in the workbook and starts with `'` in the CSV: no spreadsheet evaluates it."""
+    import shutil
+
+    import duckdb
+
+    release = tmp_path / "rilis"
+    shutil.copytree(marts_dir.resolve(), release)
+    con = duckdb.connect()
+    for mart, column in (("mart_program_coverage", "nama_program"), ("dim_program", "nama_opd")):
+        path = release / f"{mart}.parquet"
+        con.execute(
+            f"copy (select * replace (? as {column}) from read_parquet('{path}')) "
+            f"to '{path}.new' (format parquet)",
+            [FORMULA],
+        )
+        (release / f"{mart}.parquet.new").replace(path)
+    report = load_cakupan(release, [KUPANG], YEAR, "kabkota")
+    book, table = tmp_path / "cakupan.xlsx", tmp_path / "cakupan.csv"
+    write_cakupan_xlsx(report, book)
+    write_cakupan_csv(report, table)
+
+    ws = openpyxl.load_workbook(book)["Cakupan Program"]
+    cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # no formula anywhere
+    assert any(FORMULA in c.value and c.data_type == "s" for c in cells)
+    with table.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    names = [cell for row in rows[1:] for cell in row if "HYPERLINK" in cell]
+    assert names and all(name.startswith("'=") for name in names)
+    numbers = [cell for row in rows[1:] for cell in row if cell.startswith("-")]
+    assert not [n for n in numbers if not re.fullmatch(r"-[0-9.]+", n)]
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+6281234", "'+6281234"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
+        ("-1.50", "-1.50"),
+        ("12", "12"),
+        ("Kota Kupang", "Kota Kupang"),
+        ("", ""),
+    ],
+)
+def test_inert_text_neutralises_what_would_start_a_formula(value, written):
+    assert inert_text(value) == written

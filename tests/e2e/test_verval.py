@@ -255,3 +255,28 @@ def test_a_locked_warehouse_is_said_plainly(nightly, cli):
         holder.wait(timeout=30)
     assert result.exit_code == 2
     assert "being written by a running job" in result.output
+
+
+def test_names_from_files_are_written_as_text_never_as_formulas(nightly, tmp_path):
+    """A roster name `=HYPERLINK(…)` reaches the verval workbook as the text it was."""
+    import datetime as dt
+
+    import openpyxl
+
+    from orchestration.verval.export import ExportInfo, Region, read_cases, write_workbook
+
+    formula = '=HYPERLINK("http://contoh.invalid/","klik")'
+    region = Region("5371", "Kota Kupang")
+    cases, year = read_cases(nightly["paths"].warehouse, region, None)
+    kupang = cases.head(20).copy()
+    kupang.attrs = cases.attrs
+    kupang["nama_kepala_keluarga"] = formula
+    kupang["nama_terkait"] = "@SUM(1+1)"
+    info = ExportInfo("uji", region, year, "uji", "uji", dt.datetime(2026, 12, 7))
+    path = tmp_path / "verval.xlsx"
+    write_workbook(path, kupang, info)
+
+    book = openpyxl.load_workbook(path)
+    cells = [c for ws in book for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert sum(c.value == formula and c.data_type == "s" for c in cells) == len(kupang)
