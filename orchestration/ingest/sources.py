@@ -7,6 +7,7 @@ file of a source into rows of `raw.<table>`, as text, exactly as they came.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,6 +84,17 @@ def _snapshot_columns(relative: Path) -> dict[str, str]:
             f"registry folder '{folder}' is not a snapshot date; name it YYYY-MM-DD "
             "(the snapshot's reference date), e.g. data/raw/registry/2025-03-31/"
         )
+    try:
+        dt.date.fromisoformat(folder)
+    except ValueError:
+        # Checked here, in words: else DuckDB's cast stops the night with its own error.
+        raise ValueError(
+            f"registry folder '{folder}' is not a real date (there is no such day: the "
+            "month must be 01-12 and the day must exist in that month); the folder name "
+            "must be a real date YYYY-MM-DD, the snapshot's reference date. What to do: "
+            f"rename data/raw/registry/{folder}/ to the snapshot's date, e.g. "
+            "data/raw/registry/2025-03-31/, and run again."
+        ) from None
     # tidy files lie in the snapshot folder itself; other layouts in a subfolder (Layout)
     layout = relative.parts[1] if len(relative.parts) > 2 else "dtsen"
     columns = {"tanggal_snapshot": folder, "format_registri": layout}

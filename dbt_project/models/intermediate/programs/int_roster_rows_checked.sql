@@ -17,14 +17,14 @@ staged_rows as (
     select
         _source_file, _sheet, _row_number, kode_program, tahun, tahap, tahap_asli, kode_wilayah,
         nik, is_nik_from_number_cell, no_kk, nama, nilai_bantuan, nilai_bantuan_masalah,
-        nilai_bantuan_asli,
+        nilai_bantuan_asli, _baris_rusak,
         'opd' as sumber_roster
     from {{ ref('stg_rosters__rows') }}
     union all
     select
         _source_file, _sheet, _row_number, kode_program, tahun, tahap, tahap_asli, kode_wilayah,
         nik, is_nik_from_number_cell, no_kk, nama, nilai_bantuan, nilai_bantuan_masalah,
-        nilai_bantuan_asli,
+        nilai_bantuan_asli, null::varchar as _baris_rusak,
         sumber_roster
     from {{ ref('int_roster_rows_from_registry') }}
 
@@ -133,6 +133,9 @@ checked as (
     select
         *,
         case
+            -- A CSV line with more or fewer fields than the header: its cells cannot be
+            -- placed under the right columns (the loader kept none of them).
+            when _baris_rusak is not null then 'baris_' || _baris_rusak
             -- A NIK that went through an Excel number cell lost its 16th digit: never trust it.
             when is_nik_from_number_cell and not is_nik_dipulihkan then 'nik_rusak_excel'
             when nik_problem is not null then 'nik_tidak_valid_' || nik_problem

@@ -12,6 +12,9 @@ renamed as (
         _source_file,
         _sheet,
         _row_number,
+        -- A CSV line with more or fewer fields than the header: loaded without its values
+        -- (`kolom_berlebih`, `kolom_kurang`, `tidak_terbaca`), quarantined downstream.
+        _baris_rusak,
         -- Columns in the file override the folder, row by row (DESIGN §3.1).
         upper(coalesce(nullif(trim(kode_program), ''), folder_kode_program)) as kode_program,
         cast(coalesce(nullif(trim(tahun), ''), folder_tahun) as integer) as tahun,
