@@ -16,7 +16,9 @@ renamed as (
         cast(trim(tahun) as integer) as tahun,
         cast(replace(trim(nilai), ',', '.') as double) as nilai,
         coalesce(nullif(lower(trim(arah)), ''), 'turun') as arah,
-        nullif(trim(keterangan), '') as keterangan
+        nullif(trim(keterangan), '') as keterangan,
+        _source_file,
+        _row_number
 
     from source
 
