@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from orchestration.ingest.loader import RawFileError, sync_source
@@ -216,3 +217,51 @@ def test_a_changed_file_being_copied_keeps_its_earlier_rows(tmp_path, con, monke
     assert con.execute("select count(*) from raw.roster_rows").fetchone()[0] == 1
     monkeypatch.setattr(loader, "_load_file", real)
     assert sync_source(con, ROSTERS, tmp_path).rows_loaded == 3
+
+
+# --------------------------------------------------------------------------------------------
+# The raw gates (GE suites): a contradiction between BPS figures, a negative budget
+# --------------------------------------------------------------------------------------------
+
+
+def gate_report(tmp_path: Path, raw: Path, source, suite_name: str) -> str:
+    """Load `source` from `raw` into a warehouse file and run its GE suite as the night does;
+    the report the run log and `tepat check` show."""
+    from orchestration.paths import EXPECTATIONS_DIR
+    from orchestration.quality.runner import QualityProject, run_suite
+    from orchestration.quality.suites import load_suites
+    from orchestration.resources import load_thresholds
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        sync_source(con, source, raw)
+    suite = next(s for s in load_suites(EXPECTATIONS_DIR) if s.name == suite_name)
+    project = QualityProject(tmp_path / "quality")
+    outcome = run_suite(suite, warehouse, project, load_thresholds(EXPECTATIONS_DIR), "run-1")
+    assert not outcome.success
+    return outcome.report()
+
+
+def test_bps_p1_above_p0_names_both_files_rows_and_the_region(tmp_path):
+    """Was: `batch 'per_region_year': … failed for 1 of 2 rows` — no file, no region."""
+    raw = tmp_path / "raw"
+    header = "kode_wilayah,tahun,bulan,indikator,nilai\n"
+    write(raw / "bps/p0_2024.csv", header + "5371,2024,3,p0,8.5\n5301,2024,3,p0,20.1\n")
+    write(raw / "bps/p1_2024.csv", header + "5371,2024,3,p1,1.2\n5301,2024,3,p1,21.4\n")
+    report = gate_report(tmp_path, raw, BPS, "raw_bps_indicators")
+    assert_plain(report, "bps/p0_2024.csv", "bps/p1_2024.csv", "What to do")
+    assert "region 5301, 2024 March: P1 21.4 (bps/p1_2024.csv row 3) is above P0 20.1" in report
+    assert "(bps/p0_2024.csv row 3)" in report
+    assert "5371" not in report  # the region whose figures agree is not blamed
+
+
+def test_a_negative_pagu_names_the_file_and_its_row(tmp_path):
+    raw = tmp_path / "raw"
+    write(
+        raw / "referensi/anggaran_program.csv",
+        "kode_program,kode_wilayah,tahun,pagu,target_penerima\n"
+        "PKH,5371,2025,9600000,40\nBPNT,5371,2025,-2400000,10\n",
+    )
+    report = gate_report(tmp_path, raw, ANGGARAN, "raw_referensi_anggaran_program")
+    assert_plain(report, "referensi/anggaran_program.csv", "What to do")
+    assert "row 3 (BPNT, 5371, 2025): pagu -2400000" in report
