@@ -196,7 +196,8 @@ def read_agency_table(
         example = "such as 'NIK' or 'No. NIK'" if key_column == "nik" else f"for '{key_column}'"
         raise RawFileError(
             f"{path.name}: no {what} found (looked for a header {example} "
-            f"in the first {HEADER_SEARCH_ROWS} rows of every {where})"
+            f"in the first {HEADER_SEARCH_ROWS} rows of every {where}). What to do: add the "
+            "column with its header, or ask the agency for the list with that column"
         )
     return _combine(parsed, warnings)
 
@@ -572,7 +573,11 @@ def _read_csv(path: Path) -> tuple[list[_Block], list[str]]:
         delimiter = sniff_delimiter(text, is_nik_header, HEADER_SEARCH_ROWS)
         records: list[Record] = list(csv_records(text, delimiter))
     except GridError as error:
-        raise RawFileError(f"{path.name}: {error}") from None
+        raise RawFileError(
+            f"{path.name}: {error}. What to do: open the file, correct that line (a quote "
+            '" that is opened and never closed is the usual cause), save it as CSV and put '
+            "it back."
+        ) from None
     warnings = []
     if encoding != "utf-8":
         warnings.append(f"file read as {encoding} (it is not UTF-8)")

@@ -398,8 +398,16 @@ def _stage_file(
             return _stage_duckdb(con, path, suffix, warnings, is_utf8, delimiter, known)
     except duckdb.Error as error:
         first_line = str(error).strip().splitlines()[0]
-        raise RawFileError(f"cannot be read as {suffix[1:].upper()}: {first_line}") from None
-    raise RawFileError(f"unsupported file type '{suffix}'")
+        kind = "a Parquet file" if suffix == ".parquet" else f"a {suffix[1:].upper()} table"
+        raise RawFileError(
+            f"cannot be read as {kind}: it may be damaged, cut short (a copy that did not "
+            "finish) or saved in another format. What to do: export or copy the file again "
+            f"and put it in the same place. (The reader said: {first_line})"
+        ) from None
+    raise RawFileError(
+        f"tepat does not read '{suffix}' files here. What to do: save it as CSV (or "
+        "Parquet for a registry snapshot) and put it in the same place."
+    )
 
 
 def _load_file(
@@ -426,7 +434,8 @@ def _load_file(
     for original, name in zip(headers, canonical, strict=True):
         if name in seen:
             raise RawFileError(
-                f"columns '{seen[name]}' and '{original}' both mean '{name}'; keep one of them"
+                f"columns '{seen[name]}' and '{original}' both mean '{name}'. What to do: keep "
+                "one of them (delete or rename the other) and put the file back."
             )
         seen[name] = original
     layout = source.layout_of(path)
@@ -434,7 +443,11 @@ def _load_file(
     missing = [c for c in required if c not in seen]
     if missing:
         raise RawFileError(
-            f"required column(s) {', '.join(missing)} missing (found: {', '.join(headers)})"
+            f"has no column for {', '.join(missing)}, which this file must have (its "
+            f"header line names: {', '.join(headers)}). What to do: add the column(s) with a "
+            "header tepat knows (DESIGN §2; variants such as 'No. KK' or 'Kode Wilayah' are "
+            "recognised), or check that the header is the first line and the separator is "
+            "',' or ';'."
         )
 
     select = [f"__c{i} as {_quote(name)}" for i, name in enumerate(canonical)]

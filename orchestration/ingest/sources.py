@@ -81,8 +81,9 @@ def _snapshot_columns(relative: Path) -> dict[str, str]:
     folder = relative.parts[0]
     if not _DATE_FOLDER.match(folder):
         raise ValueError(
-            f"registry folder '{folder}' is not a snapshot date; name it YYYY-MM-DD "
-            "(the snapshot's reference date), e.g. data/raw/registry/2025-03-31/"
+            f"registry folder '{folder}' is not a snapshot date. What to do: rename "
+            f"data/raw/registry/{folder}/ to the snapshot's reference date, YYYY-MM-DD, "
+            "e.g. data/raw/registry/2025-03-31/"
         )
     try:
         dt.date.fromisoformat(folder)
@@ -102,8 +103,9 @@ def _snapshot_columns(relative: Path) -> dict[str, str]:
         kabkota = "".join(ch for ch in relative.parts[2] if ch.isdigit())
         if len(kabkota) != 4:
             raise ValueError(
-                f"registry/{relative.as_posix()}: put SIKS-NG exports in a folder named by the "
-                "4-digit kabupaten/kota code, e.g. registry/2025-03-31/siks_ng/5371/"
+                f"registry/{relative.as_posix()}: the folder '{relative.parts[2]}' does not "
+                "name a kabupaten/kota. What to do: put SIKS-NG exports in a folder named by "
+                "the 4-digit kabupaten/kota code, e.g. registry/2025-03-31/siks_ng/5371/"
             )
         columns["folder_kode_wilayah"] = kabkota
     return columns
