@@ -118,6 +118,18 @@ def _roster_columns(relative: Path) -> dict[str, str]:
             f"not rosters/{relative.as_posix()}"
         )
     kabkota, tahun, program, _ = relative.parts
+    if not re.fullmatch(r"\d{4}", tahun):
+        raise ValueError(
+            f"rosters/{kabkota}/{tahun}/: the folder '{tahun}' should be the roster's year "
+            f"(4 digits). What to do: move the file to rosters/{kabkota}/<tahun>/{program}/, "
+            f"e.g. rosters/{kabkota}/2025/{program}/"
+        )
+    if len(re.sub(r"\D", "", kabkota)) != 4:
+        raise ValueError(
+            f"rosters/{kabkota}/: the folder '{kabkota}' should be the 4-digit kabupaten/kota "
+            "code. What to do: move the file to rosters/<kode_kabkota>/<tahun>/<kode_program>/, "
+            f"e.g. rosters/5371/{tahun}/{program}/"
+        )
     return {
         "folder_kode_wilayah": kabkota,
         "folder_tahun": tahun,

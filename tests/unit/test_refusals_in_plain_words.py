@@ -40,6 +40,11 @@ WHAT_TO_DO = re.compile(
 NIK = re.compile(r"\d{16}")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def dbt_manifest() -> None:
+    """These tests need no dbt project; override the suite's session fixture to stay fast."""
+
+
 def write(path: Path, text: str | bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(text, bytes):
@@ -355,6 +360,10 @@ REFUSALS = [
     ("BPS numbers with two decimal marks", BPS, "bps/gk.csv",
      "Garis Kemiskinan (Rupiah/Kapita/Bulan)\nProvinsi/Kabupaten/Kota,2023,2024\n"
      "NUSA TENGGARA TIMUR,\"1.234,5\",\"1,234.5\"\n", ["decimal"]),
+    ("a roster year folder that is no year", ROSTERS, "rosters/5371/tahun2025/PKH/a.csv",
+     "nik\n5371011505800001\n", ["tahun2025", "year"]),
+    ("a roster region folder that is no code", ROSTERS, "rosters/kupang/2025/PKH/a.csv",
+     "nik\n5371011505800001\n", ["kupang", "kabupaten/kota"]),
     ("a reference file without its columns", SOURCES_BY_TABLE["referensi_program"],
      "referensi/program.csv", "kode_program,nama_program\nPKH,PKH\n", ["no column for"]),
 ]  # fmt: skip
@@ -375,3 +384,39 @@ def test_every_refusal_names_the_file_and_says_what_to_do(
         write(path, content)
     message = told(con, source, tmp_path)
     assert_plain(message, relative, *words)
+
+
+@pytest.mark.parametrize(
+    ("source", "suite", "relative", "content", "words"),
+    [
+        (
+            SOURCES_BY_TABLE["referensi_program"],
+            "raw_referensi_program",
+            "referensi/program.csv",
+            "kode_program,nama_program,unit_sasaran,desil_min,desil_max\n"
+            "PKH,PKH,keluarga,1,4\nBPNT,BPNT,keluarga,5,2\n",
+            ["row 3 (BPNT): unit_sasaran keluarga, desil_min 5, desil_max 2"],
+        ),
+        (
+            SOURCES_BY_TABLE["referensi_target_rpjmd"],
+            "raw_referensi_target_rpjmd",
+            "referensi/target_rpjmd.csv",
+            "kode_wilayah,dokumen,indikator,jenis,tahun,nilai,arah\n"
+            "5371,RPJMD,p0,target,2026,8.0,turun\n5371,RPJMD,p0,sasaran,dua ribu,7.5,turun\n",
+            ["row 3 (5371, p0): jenis sasaran", "tahun dua ribu"],
+        ),
+        (
+            ANGGARAN,
+            "raw_referensi_anggaran_program",
+            "referensi/anggaran_program.csv",
+            "kode_program,kode_wilayah,tahun,pagu,target_penerima\n"
+            "PKH,5371,2025,9600000,40\nPKH,5371,2025,9600000,40\nBPNT,5371,2O25,1,1\n",
+            ["PKH|5371|2025", "row 4 (BPNT, 5371, 2O25)"],
+        ),
+    ],
+    ids=["program desil range", "target jenis and year", "budget key and year"],
+)
+def test_reference_gates_name_the_file_and_row(tmp_path, source, suite, relative, content, words):
+    raw = tmp_path / "raw"
+    write(raw / relative, content)
+    assert_plain(gate_report(tmp_path, raw, source, suite), relative, "What to do", *words)

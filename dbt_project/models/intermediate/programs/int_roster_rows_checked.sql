@@ -17,14 +17,14 @@ staged_rows as (
     select
         _source_file, _sheet, _row_number, kode_program, tahun, tahap, tahap_asli, kode_wilayah,
         nik, is_nik_from_number_cell, no_kk, nama, nilai_bantuan, nilai_bantuan_masalah,
-        nilai_bantuan_asli, _baris_rusak,
+        nilai_bantuan_asli, _baris_rusak, tahun_asli,
         'opd' as sumber_roster
     from {{ ref('stg_rosters__rows') }}
     union all
     select
         _source_file, _sheet, _row_number, kode_program, tahun, tahap, tahap_asli, kode_wilayah,
         nik, is_nik_from_number_cell, no_kk, nama, nilai_bantuan, nilai_bantuan_masalah,
-        nilai_bantuan_asli, null::varchar as _baris_rusak,
+        nilai_bantuan_asli, null::varchar as _baris_rusak, null::varchar as tahun_asli,
         sumber_roster
     from {{ ref('int_roster_rows_from_registry') }}
 
@@ -141,6 +141,7 @@ checked as (
             when nik_problem is not null then 'nik_tidak_valid_' || nik_problem
             when not is_kode_wilayah_known then 'kode_wilayah_tidak_dikenal'
             when not is_kode_program_known then 'kode_program_tidak_dikenal'
+            when tahun is null then 'tahun_tidak_valid'
             when tahap_asli is not null and tahap_asli not in ('1', '2', '3', '4')
                 then 'tahap_tidak_valid'
             -- `750,000`: thousands, or three decimals? Ask the agency rather than guess.
@@ -174,6 +175,7 @@ select
         when alasan_karantina = 'kode_wilayah_tidak_dikenal' then 'kode_wilayah'
         when alasan_karantina = 'kode_program_tidak_dikenal' then 'kode_program'
         when alasan_karantina = 'tahap_tidak_valid' then 'tahap'
+        when alasan_karantina = 'tahun_tidak_valid' then 'tahun'
         when alasan_karantina like 'nilai_bantuan_%' then 'nilai_bantuan'
     end as kolom_karantina,
     case
@@ -181,6 +183,7 @@ select
         when alasan_karantina = 'kode_wilayah_tidak_dikenal' then kode_wilayah
         when alasan_karantina = 'kode_program_tidak_dikenal' then kode_program
         when alasan_karantina = 'tahap_tidak_valid' then tahap_asli
+        when alasan_karantina = 'tahun_tidak_valid' then tahun_asli
         when alasan_karantina like 'nilai_bantuan_%' then nilai_bantuan_asli
     end as nilai_karantina
 
