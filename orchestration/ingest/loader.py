@@ -240,12 +240,17 @@ def _stage_duckdb(
 def _create_incoming(
     con: duckdb.DuckDBPyConnection, reader: str, params: list, cast: str = ""
 ) -> list[str]:
-    """`_incoming` from a DuckDB table function, its columns renamed __c0, __c1… in the same
-    statement (a rename per column costs as much as the read of a small roster); returns the
-    column names as the file gives them."""
-    names = [row[0] for row in con.execute(f"describe select * from {reader}", params).fetchall()]
-    columns = ", ".join(f"{_quote(name)}{cast} as __c{i}" for i, name in enumerate(names))
-    con.execute(f"create temp table _incoming as select {columns} from {reader}", params)
+    """`_incoming` from a DuckDB table function; returns the column names as the file gives
+    them. The columns keep those names (`_load_file` selects the data columns by position):
+    renaming them costs a statement per column, as much as reading a small roster. Only a
+    column whose name starts with `_`, which could pass for a reader's own (`_row_number`),
+    is renamed __c<i>."""
+    select = f"columns(*){cast}" if cast else "*"
+    con.execute(f"create temp table _incoming as select {select} from {reader}", params)
+    names = [row[0] for row in con.execute("describe _incoming").fetchall()]
+    for i, name in enumerate(names):
+        if name.startswith("_"):
+            con.execute(f"alter table _incoming rename column {_quote(name)} to __c{i}")
     return names
 
 
@@ -371,7 +376,8 @@ def _stage_file(
     raw_dir: Path | None = None,
     is_utf8: bool | None = None,
 ) -> list[str]:
-    """Read one file into temp table `_incoming` with columns __c0, __c1…; return headers.
+    """Read one file into temp table `_incoming`, data columns first in file order (named
+    __c0, __c1… or as the header names them); return the headers.
 
     Fast path: DuckDB reads tidy CSV and Parquet itself (registries of millions of rows).
     BPS downloads go through the BPS reader; agency .xlsx files, and roster CSVs DuckDB
@@ -461,8 +467,11 @@ def _load_file(
             "',' or ';'."
         )
 
-    select = [f"__c{i} as {_quote(name)}" for i, name in enumerate(canonical)]
-    staged = {row[0] for row in con.execute("describe _incoming").fetchall()}
+    # The data columns come first, in file order: __c0… (Python readers, DuckDB names that
+    # start with `_`) or the names DuckDB read from the header.
+    order = [row[0] for row in con.execute("describe _incoming").fetchall()]
+    staged = set(order)
+    select = [f"{_quote(order[i])} as {_quote(name)}" for i, name in enumerate(canonical)]
     if "_baris_rusak" in staged:
         if source.table != "roster_rows":
             _refuse_broken_lines(con)
@@ -848,7 +857,8 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
                 continue
             result.warnings += [f"{relative}: {w}" for w in file_warnings]
             table_exists = True
-            _replace_manifest_row(con, source.table, relative)
+            if relative in current:  # a file never seen has no manifest row to close
+                _replace_manifest_row(con, source.table, relative)
             con.execute(
                 _INSERT_MANIFEST,
                 [source.table, relative, decision.checksum, stat.st_size, rows, mtime_ns, None],
