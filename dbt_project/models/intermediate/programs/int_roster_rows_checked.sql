@@ -141,7 +141,8 @@ checked as (
             when nik_problem is not null then 'nik_tidak_valid_' || nik_problem
             when not is_kode_wilayah_known then 'kode_wilayah_tidak_dikenal'
             when not is_kode_program_known then 'kode_program_tidak_dikenal'
-            when tahun is null then 'tahun_tidak_valid'
+            -- a tahun column whose value is no year (the folder's year is checked on load)
+            when tahun is null and tahun_asli is not null then 'tahun_tidak_valid'
             when tahap_asli is not null and tahap_asli not in ('1', '2', '3', '4')
                 then 'tahap_tidak_valid'
             -- `750,000`: thousands, or three decimals? Ask the agency rather than guess.
