@@ -502,7 +502,7 @@ def _load_file(
     query = f"select {', '.join(select)} from _incoming"
 
     target = f"raw.{_quote(source.table)}"
-    # duckdb_columns(), not information_schema: a tenth of the cost, paid once per file
+    # duckdb_columns(), not information_schema (about half its cost), once per file
     existing = _raw_columns(con, source.table)
     if not existing:
         con.execute(f"create table {target} as {query} limit 0")
