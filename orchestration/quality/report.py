@@ -100,7 +100,8 @@ def _files_checked(warehouse: Path | str, check: str) -> str:
     """' It checks <files>.' for a check on a raw table (its name holds the table's)."""
     from orchestration.ingest.sources import SOURCES
 
-    tables = sorted((s.table for s in SOURCES if s.table in check), key=len, reverse=True)
+    name = check.replace("__", "_").replace("rosters_rows", "roster_rows")  # stg_<src>__<x>
+    tables = sorted((s.table for s in SOURCES if s.table in name), key=len, reverse=True)
     if not tables:
         return ""
     try:

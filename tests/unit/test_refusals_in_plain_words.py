@@ -420,3 +420,36 @@ def test_reference_gates_name_the_file_and_row(tmp_path, source, suite, relative
     raw = tmp_path / "raw"
     write(raw / relative, content)
     assert_plain(gate_report(tmp_path, raw, source, suite), relative, "What to do", *words)
+
+
+# --------------------------------------------------------------------------------------------
+# dbt's blocking tests: the failure report names the files
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_failed_dbt_check_names_the_files_it_checks_and_bps_conflicts_their_rows(tmp_path):
+    from orchestration.quality.report import dbt_failure_report
+
+    raw = tmp_path / "raw"
+    write(raw / "referensi/program.csv", "kode_program,nama_program,unit_sasaran,desil_min,"
+          "desil_max\nPKH,PKH,keluarga,1,4\n")  # fmt: skip
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        sync_source(con, SOURCES_BY_TABLE["referensi_program"], raw)
+        con.execute("create schema dbt_test__audit")
+        con.execute(
+            "create table dbt_test__audit.assert_bps_values_are_consistent as select * from "
+            "(values ('5371', 'p0', 2024, 3, 8.5, 'bps/a.csv', 4), "
+            "('5371', 'p0', 2024, 3, 9.5, 'bps/b.csv', 2)) as t(kode_wilayah, indikator, "
+            "tahun, bulan, nilai, _source_file, _row_number)"
+        )
+    results = {
+        "results": [
+            {"unique_id": f"test.tepat.{name}.1a2b", "status": "fail", "message": "Got 2 results"}
+            for name in ("not_null_stg_referensi__program_kode_program",
+                         "assert_bps_values_are_consistent")
+        ]
+    }  # fmt: skip
+    report = dbt_failure_report(results, warehouse)
+    assert_plain(report, "referensi/program.csv", "What to do")
+    assert "region 5371, p0, 2024 March: 8.5 in bps/a.csv row 4; 9.5 in bps/b.csv row 2" in report
