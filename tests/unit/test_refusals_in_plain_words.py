@@ -364,6 +364,12 @@ REFUSALS = [
      "nik\n5371011505800001\n", ["tahun2025", "year"]),
     ("a roster region folder that is no code", ROSTERS, "rosters/kupang/2025/PKH/a.csv",
      "nik\n5371011505800001\n", ["kupang", "kabupaten/kota"]),
+    ("BPS poor people counted in jiwa", BPS, "bps/jumlah.csv",
+     "Jumlah Penduduk Miskin Menurut Kabupaten/Kota (Jiwa)\nProvinsi/Kabupaten/Kota,2024\n"
+     "NUSA TENGGARA TIMUR,1130000\nKupang,63000\n", ["ribu"]),
+    ("a Web API answer without data", BPS, "bps/api/0000/var2.json",
+     '{"status": "OK", "data-availability": "list-not-available", "var": [], "vervar": [], '
+     '"tahun": [], "turvar": [], "turtahun": []}', ["datacontent"]),
     ("a reference file without its columns", SOURCES_BY_TABLE["referensi_program"],
      "referensi/program.csv", "kode_program,nama_program\nPKH,PKH\n", ["no column for"]),
 ]  # fmt: skip
@@ -453,3 +459,14 @@ def test_a_failed_dbt_check_names_the_files_it_checks_and_bps_conflicts_their_ro
     report = dbt_failure_report(results, warehouse)
     assert_plain(report, "referensi/program.csv", "What to do")
     assert "region 5371, p0, 2024 March: 8.5 in bps/a.csv row 4; 9.5 in bps/b.csv row 2" in report
+
+
+def test_a_bps_alias_file_without_its_columns_is_named(tmp_path, con):
+    write(
+        tmp_path / "bps/p0.csv",
+        "Persentase Penduduk Miskin (Persen)\nProvinsi/Kabupaten/Kota,2024\n"
+        "NUSA TENGGARA TIMUR,19.48\nKupang,20.1\n",
+    )
+    write(tmp_path / "referensi/alias_wilayah_bps.csv", "nama,kode\nToli-Toli,7204\n")
+    message = told(con, BPS, tmp_path)
+    assert_plain(message, "referensi/alias_wilayah_bps.csv", "bps_name,province_code,kode_wilayah")
