@@ -10,7 +10,11 @@ as the person sees it, plus where each row came from:
 - `_sheet` — the sheet name (null for CSV);
 - `_nik_asal` — how the NIK arrived: `teks`, `angka` (a numeric cell: Excel keeps only 15
   significant digits, so the 16th is lost), `notasi_ilmiah` (text such as `5.37101E+15`), or
-  null when the NIK cell is empty.
+  null when the NIK cell is empty;
+- `_baris_rusak` (only when a CSV has such lines) — a line with more (`kolom_berlebih`) or
+  fewer (`kolom_kurang`) fields than the file's other lines: its cells cannot be trusted to
+  sit under the right headers, so the row keeps no values, only its line and this reason
+  (the loader quarantines it in a roster and refuses any other file with it).
 
 What is NOT data and is dropped (always with a warning that gives the rows):
 - everything above the header row (title block). The header is the first row, within the
@@ -192,7 +196,8 @@ def read_agency_table(
         example = "such as 'NIK' or 'No. NIK'" if key_column == "nik" else f"for '{key_column}'"
         raise RawFileError(
             f"{path.name}: no {what} found (looked for a header {example} "
-            f"in the first {HEADER_SEARCH_ROWS} rows of every {where})"
+            f"in the first {HEADER_SEARCH_ROWS} rows of every {where}). What to do: add the "
+            "column with its header, or ask the agency for the list with that column"
         )
     return _combine(parsed, warnings)
 
@@ -203,6 +208,8 @@ class _Parsed:
     columns: list[str]
     headers: list[str]
     rows: list[tuple[int, list[str | None], str | None]]  # row number, cells, _nik_asal
+    #: CSV lines with more or fewer fields than the others: row number → reason
+    ragged: dict[int, str] = field(default_factory=dict)
 
 
 Record = tuple[int, list[object]]
@@ -335,6 +342,10 @@ def _parse_block(
         in_footer = False
         kept.append((row_number, cells))
 
+    ragged = _ragged_lines(header, kept) if sheet is None else {}
+    if ragged:
+        kept = [(n, cells) for n, cells in kept if n not in ragged]
+
     label = _label(sheet)
     if numbering:
         warnings.append(f"{label}: row {numbering[0]} numbers the columns (1, 2, 3 …); skipped")
@@ -377,9 +388,37 @@ def _parse_block(
         values = [_cell_text(cells[i]) if i < len(cells) else None for i in used]
         nik_cell = cells[nik_index] if nik_index is not None and nik_index < len(cells) else None
         rows.append((row_number, values, nik_asal(nik_cell)))
-    if not rows:
+    if not rows and not ragged:
         warnings.append(f"{label}: header on row {header_row} but no data rows")
-    return _Parsed(sheet=sheet, columns=names, headers=headers, rows=rows)
+    return _Parsed(sheet=sheet, columns=names, headers=headers, rows=rows, ragged=ragged)
+
+
+def _ragged_lines(header: list[object], kept: list[tuple[int, list[object]]]) -> dict[int, str]:
+    """CSV lines whose number of fields differs from the file's: the width most data lines
+    have (the header's when they agree or tie). Empty cells at the end of a line do not
+    count: `a;b;;` is as wide as `a;b`. A line of another width is `kolom_berlebih` (an
+    extra field) or `kolom_kurang` (a missing one)."""
+
+    def width(cells: list[object]) -> int:
+        filled = [i for i, v in enumerate(cells) if not _blank(v)]
+        return len(cells) if not filled else max(len(cells), filled[-1] + 1)
+
+    header_width = len(header)
+    widths: dict[int, int] = {}
+    for _, cells in kept:
+        widths[len(cells)] = widths.get(len(cells), 0) + 1
+    if not widths:
+        return {}
+    usual = max(widths, key=lambda w: (widths[w], w == header_width))
+    ragged = {}
+    for number, cells in kept:
+        if len(cells) == usual:
+            continue
+        filled = max((i + 1 for i, v in enumerate(cells) if not _blank(v)), default=0)
+        if len(cells) > usual and filled <= usual:
+            continue  # only empty cells beyond the usual width
+        ragged[number] = "kolom_berlebih" if width(cells) > usual else "kolom_kurang"
+    return ragged
 
 
 def _merged_header(
@@ -437,19 +476,26 @@ def _combine(parsed: list[_Parsed], warnings: list[str]) -> AgencyTable:
     row_numbers: list[int] = []
     sheets: list[str | None] = []
     origins: list[str | None] = []
+    broken: list[str | None] = []
     for part in parsed:
         position = {name: i for i, name in enumerate(part.columns)}
-        for row_number, values, origin in part.rows:
+        rows = [(n, values, origin, None) for n, values, origin in part.rows]
+        # a broken line keeps its place and reason, none of its values
+        rows += [(n, [None] * len(part.columns), None, why) for n, why in part.ragged.items()]
+        for row_number, values, origin, why in sorted(rows, key=lambda r: r[0]):
             for name in columns:
                 i = position.get(name)
                 data[name].append(values[i] if i is not None else None)
             row_numbers.append(row_number)
             sheets.append(part.sheet)
             origins.append(origin)
+            broken.append(why)
     arrays = {name: pa.array(values, pa.string()) for name, values in data.items()}
     arrays["_row_number"] = pa.array(row_numbers, pa.int64())
     arrays["_sheet"] = pa.array(sheets, pa.string())
     arrays["_nik_asal"] = pa.array(origins, pa.string())
+    if any(why is not None for why in broken):
+        arrays["_baris_rusak"] = pa.array(broken, pa.string())
     return AgencyTable(columns=columns, rows=pa.table(arrays), warnings=warnings, headers=headers)
 
 
@@ -527,7 +573,11 @@ def _read_csv(path: Path) -> tuple[list[_Block], list[str]]:
         delimiter = sniff_delimiter(text, is_nik_header, HEADER_SEARCH_ROWS)
         records: list[Record] = list(csv_records(text, delimiter))
     except GridError as error:
-        raise RawFileError(f"{path.name}: {error}") from None
+        raise RawFileError(
+            f"{path.name}: {error}. What to do: open the file, correct that line (a quote "
+            '" that is opened and never closed is the usual cause), save it as CSV and put '
+            "it back."
+        ) from None
     warnings = []
     if encoding != "utf-8":
         warnings.append(f"file read as {encoding} (it is not UTF-8)")

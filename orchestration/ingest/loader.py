@@ -21,6 +21,16 @@ files reads nothing: the manifest also keeps the file's size and modification ti
   so the next run hashes it (and then records its mtime);
 - BPS files are always hashed (they are small): their checksum includes the alias file.
 
+A file still being copied into data/raw/ while the run reads it (DESIGN §4) is never loaded
+half: the stat taken before reading is compared with a fresh one after the file was read
+and staged, before the commit; if its size or mtime moved (or it vanished) the file's
+transaction is rolled back, it is not recorded in the manifest and a warning names it
+(`SyncResult.still_copying`), so the next run loads it whole. A file modified within
+`RACY_SECONDS` is not skipped for being recent — the run the new-file sensor starts for it
+would otherwise never load it — only its mtime is not trusted. What no stat can see is a
+copy that stalls for the whole read; copying under a hidden name (`.roster.csv`, never
+read) and renaming it when done avoids even that.
+
 A changed file is read once for its checksum and, for CSV, whether it is UTF-8; DuckDB (or
 the agency/BPS reader) then reads it again to load it.
 
@@ -83,8 +93,24 @@ _INSERT_MANIFEST = (
 )
 
 
-#: What a Python reader knows about a row beyond its values: its sheet, how its NIK arrived.
-_META_COLUMNS = ("_sheet", "_nik_asal")
+#: What a Python reader knows about a row beyond its values: its sheet, how its NIK arrived,
+#: and whether the line itself is broken (`_baris_rusak`, see `RAGGED_LINE`).
+_META_COLUMNS = ("_sheet", "_nik_asal", "_baris_rusak")
+
+#: A CSV line whose number of fields differs from the header's: its cells cannot be trusted
+#: to sit under the right headers. In a roster it is kept as a row with no values, with the
+#: reason in `_baris_rusak` (the staging/quarantine models turn it into `alasan_karantina`
+#: `baris_kolom_berlebih`/`baris_kolom_kurang`/`baris_tidak_terbaca`), and the rest of the
+#: file loads; in any other table the file is refused naming the lines.
+RAGGED_LINE = {
+    "TOO MANY COLUMNS": "kolom_berlebih",
+    "MISSING COLUMNS": "kolom_kurang",
+}
+_RAGGED_WORDS = {
+    "kolom_berlebih": "more fields than the header",
+    "kolom_kurang": "fewer fields than the header",
+    "tidak_terbaca": "a line that cannot be read as CSV",
+}
 
 
 def sha256_of(path: Path) -> str:
@@ -126,6 +152,9 @@ class SyncResult:
     warnings: list[str] = field(default_factory=list)
     #: (copy, the file it repeats): byte-identical copies, recorded and not loaded
     duplicates: list[tuple[str, str]] = field(default_factory=list)
+    #: files that changed while they were read (still being copied): skipped, not recorded,
+    #: so the next run loads them whole
+    still_copying: list[str] = field(default_factory=list)
 
 
 def _quote(identifier: str) -> str:
@@ -158,10 +187,18 @@ def _stage_duckdb(
     suffix: str,
     warnings: list[str] | None = None,
     is_utf8: bool | None = None,
+    delimiter: str | None = None,
+    columns: tuple[str, ...] = (),
 ) -> list[str]:
     """DuckDB reads the file itself. A CSV that is not UTF-8 (a Windows export) is first
     re-encoded from Windows-1252 into a temporary copy; the raw file is never touched.
-    `is_utf8` is what the checksum pass found (None: not known, read the file to know)."""
+    `is_utf8` is what the checksum pass found (None: not known, read the file to know).
+
+    A CSV is read with its delimiter (`delimiter`, else sniffed as the other readers do)
+    and DuckDB's rejects table: a line with more or fewer fields than the header (a ragged
+    line) does not throw DuckDB's sniffer off the whole file (it then reads one column and
+    the file "lacks" its NIK column); it becomes a row with no values and `_baris_rusak`
+    (RAGGED_LINE), at its line, and the other lines load."""
     if suffix == ".csv" and not (_is_utf8(path) if is_utf8 is None else is_utf8):
         with tempfile.TemporaryDirectory(prefix="tepat-cp1252-") as folder:
             copy = Path(folder) / path.name
@@ -178,12 +215,94 @@ def _stage_duckdb(
                 ) from None
             if warnings is not None:
                 warnings.append("file read as cp1252 (it is not UTF-8)")
-            return _stage_duckdb(con, copy, suffix, is_utf8=True)  # written as UTF-8 above
-    con.execute(f"create temp table _incoming as {_DUCKDB_READERS[suffix]}", [str(path)])
+            # written as UTF-8 above
+            return _stage_duckdb(con, copy, suffix, None, True, delimiter, columns)
+    if suffix != ".csv":
+        return _create_incoming(con, "read_parquet(?)", [str(path)], "::varchar")
+    if delimiter is None:
+        delimiter = _csv_delimiter(path, columns)
+    names = _create_incoming(
+        con,
+        "read_csv(?, all_varchar = true, header = true, delim = ?, store_rejects = true, "
+        "rejects_table = '_csv_rejects', rejects_scan = '_csv_reject_scans')",
+        [str(path), delimiter],
+    )
+    rejected = con.execute(
+        "select line, any_value(error_type) from _csv_rejects group by line order by line"
+    ).fetchall()
+    if rejected:
+        con.execute("drop table _csv_rejects")  # rejects accumulate over reads otherwise
+        con.execute("drop table _csv_reject_scans")
+        _add_rejected_lines(con, rejected)
+    return names
+
+
+def _create_incoming(
+    con: duckdb.DuckDBPyConnection, reader: str, params: list, cast: str = ""
+) -> list[str]:
+    """`_incoming` from a DuckDB table function; returns the column names as the file gives
+    them. The columns keep those names (`_load_file` selects the data columns by position):
+    renaming them costs a statement per column, as much as reading a small roster. Only a
+    column whose name starts with `_`, which could pass for a reader's own (`_row_number`),
+    is renamed __c<i>."""
+    select = f"columns(*){cast}" if cast else "*"
+    con.execute(f"create temp table _incoming as select {select} from {reader}", params)
     names = [row[0] for row in con.execute("describe _incoming").fetchall()]
     for i, name in enumerate(names):
-        con.execute(f"alter table _incoming rename column {_quote(name)} to __c{i}")
+        if name.startswith("_"):
+            con.execute(f"alter table _incoming rename column {_quote(name)} to __c{i}")
     return names
+
+
+def _csv_delimiter(path: Path, columns: tuple[str, ...]) -> str:
+    """The delimiter of a CSV, sniffed from its first 64 KB as the agency reader does: the
+    one under which the header line (a cell naming one of `columns`) has the most cells."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    text = codecs.getincrementaldecoder("utf-8")("replace").decode(head, final=False)
+
+    def is_header(cell: object) -> bool:
+        return isinstance(cell, str) and canonical_header(cell.strip(), columns) in columns
+
+    try:
+        return sniff_delimiter(text.removeprefix("\ufeff"), is_header)
+    except GridError:
+        return ","
+
+
+def _add_rejected_lines(con: duckdb.DuckDBPyConnection, rejected: list[tuple[int, str]]) -> None:
+    """Give `_incoming` (DuckDB read without the `rejected` lines) its real line numbers and
+    one empty row per rejected line, flagged in `_baris_rusak` (RAGGED_LINE)."""
+    con.execute("drop table if exists _rejected_lines")
+    con.execute("create temp table _rejected_lines (line bigint, reason varchar)")
+    con.executemany(
+        "insert into _rejected_lines values (?, ?)",
+        [(line, RAGGED_LINE.get(kind, "tidak_terbaca")) for line, kind in rejected],
+    )
+    accepted = con.execute("select count(*) from _incoming").fetchone()[0]
+    last = accepted + len(rejected) + 1  # header on line 1, one record per line
+    con.execute(
+        f"""
+        create temp table _incoming_lines as
+        with accepted as (
+            select *, row_number() over (order by rowid) as _position from _incoming
+        ),
+        lines as (
+            select range as line, row_number() over (order by range) as _position
+            from range(2, {int(last) + 1})
+            where range not in (select line from _rejected_lines)
+        )
+        select accepted.* exclude (_position), lines.line::bigint as _row_number,
+            null::varchar as _baris_rusak
+        from accepted join lines using (_position)
+        union all by name
+        select line::bigint as _row_number, reason as _baris_rusak from _rejected_lines
+        order by _row_number
+        """
+    )
+    con.execute("drop table _incoming")
+    con.execute("drop table _rejected_lines")
+    con.execute("alter table _incoming_lines rename to _incoming")
 
 
 def _stage_arrow(con: duckdb.DuckDBPyConnection, table: pa.Table) -> list[str]:
@@ -223,14 +342,15 @@ def _agency_table(
     return rows
 
 
-def _is_plain_csv(path: Path, source: RawSource) -> bool:
+def _is_plain_csv(path: Path, source: RawSource) -> str | None:
     """A UTF-8 CSV whose first line is the header (with a NIK column): DuckDB's fast path.
+    Returns its delimiter (None: not such a file).
 
     Anything else (Windows-1252, a title above the header) goes through the agency reader;
     deciding up front keeps a failed DuckDB read from aborting the load's transaction.
     """
     if path.suffix.lower() != ".csv":
-        return False
+        return None
     with path.open("rb") as handle:
         head = handle.read(1 << 16)
     try:
@@ -240,9 +360,11 @@ def _is_plain_csv(path: Path, source: RawSource) -> bool:
         delimiter = sniff_delimiter(text, is_nik_header)  # as the agency reader would
         first = next(csv_records(text.splitlines()[0], delimiter))[1]
     except (UnicodeDecodeError, IndexError, StopIteration, GridError):
-        return False  # not UTF-8 (the agency reader detects Windows-1252), or no header
+        return None  # not UTF-8 (the agency reader detects Windows-1252), or no header
     known = source.required_columns + source.optional_columns
-    return "nik" in {canonical_header((cell or "").strip(), known) for cell in first}
+    if "nik" in {canonical_header((cell or "").strip(), known) for cell in first}:
+        return delimiter
+    return None
 
 
 def _stage_file(
@@ -254,7 +376,8 @@ def _stage_file(
     raw_dir: Path | None = None,
     is_utf8: bool | None = None,
 ) -> list[str]:
-    """Read one file into temp table `_incoming` with columns __c0, __c1…; return headers.
+    """Read one file into temp table `_incoming`, data columns first in file order (named
+    __c0, __c1… or as the header names them); return the headers.
 
     Fast path: DuckDB reads tidy CSV and Parquet itself (registries of millions of rows).
     BPS downloads go through the BPS reader; agency .xlsx files, and roster CSVs DuckDB
@@ -279,15 +402,29 @@ def _stage_file(
                 path, source, layout, [] if warnings is None else warnings, kode_kabkota
             )
             return _stage_arrow(con, table)
-        if source.table == "roster_rows" and not _is_plain_csv(path, source):
-            table = _agency_table(path, source, kode_kabkota, [] if warnings is None else warnings)
-            return _stage_arrow(con, table)
+        delimiter = None
+        if source.table == "roster_rows":
+            delimiter = _is_plain_csv(path, source)
+            if delimiter is None:
+                table = _agency_table(
+                    path, source, kode_kabkota, [] if warnings is None else warnings
+                )
+                return _stage_arrow(con, table)
         if suffix in _DUCKDB_READERS:
-            return _stage_duckdb(con, path, suffix, warnings, is_utf8)
+            known = source.required_columns + source.optional_columns
+            return _stage_duckdb(con, path, suffix, warnings, is_utf8, delimiter, known)
     except duckdb.Error as error:
         first_line = str(error).strip().splitlines()[0]
-        raise RawFileError(f"cannot be read as {suffix[1:].upper()}: {first_line}") from None
-    raise RawFileError(f"unsupported file type '{suffix}'")
+        kind = "a Parquet file" if suffix == ".parquet" else f"a {suffix[1:].upper()} table"
+        raise RawFileError(
+            f"cannot be read as {kind}: it may be damaged, cut short (a copy that did not "
+            "finish) or saved in another format. What to do: export or copy the file again "
+            f"and put it in the same place. (The reader said: {first_line})"
+        ) from None
+    raise RawFileError(
+        f"tepat does not read '{suffix}' files here. What to do: save it as CSV (or "
+        "Parquet for a registry snapshot) and put it in the same place."
+    )
 
 
 def _load_file(
@@ -314,7 +451,8 @@ def _load_file(
     for original, name in zip(headers, canonical, strict=True):
         if name in seen:
             raise RawFileError(
-                f"columns '{seen[name]}' and '{original}' both mean '{name}'; keep one of them"
+                f"columns '{seen[name]}' and '{original}' both mean '{name}'. What to do: keep "
+                "one of them (delete or rename the other) and put the file back."
             )
         seen[name] = original
     layout = source.layout_of(path)
@@ -322,11 +460,23 @@ def _load_file(
     missing = [c for c in required if c not in seen]
     if missing:
         raise RawFileError(
-            f"required column(s) {', '.join(missing)} missing (found: {', '.join(headers)})"
+            f"has no column for {', '.join(missing)}, which this file must have (its "
+            f"header line names: {', '.join(headers)}). What to do: add the column(s) with a "
+            "header tepat knows (DESIGN §2; variants such as 'No. KK' or 'Kode Wilayah' are "
+            "recognised), or check that the header is the first line and the separator is "
+            "',' or ';'."
         )
 
-    select = [f"__c{i} as {_quote(name)}" for i, name in enumerate(canonical)]
-    staged = {row[0] for row in con.execute("describe _incoming").fetchall()}
+    # The data columns come first, in file order: __c0… (Python readers, DuckDB names that
+    # start with `_`) or the names DuckDB read from the header.
+    order = [row[0] for row in con.execute("describe _incoming").fetchall()]
+    staged = set(order)
+    select = [f"{_quote(order[i])} as {_quote(name)}" for i, name in enumerate(canonical)]
+    if "_baris_rusak" in staged:
+        if source.table != "roster_rows":
+            _refuse_broken_lines(con)
+        elif warnings is not None:
+            _warn_broken_lines(con, warnings)
     select.append("_nik_was_number" if "_nik_was_number" in staged else "false as _nik_was_number")
     for name, value in extra.items():
         select.append(f"'{value}'::varchar as {_quote(name)}")
@@ -341,6 +491,7 @@ def _load_file(
         first, last, count = con.execute(
             "select min(rowid), max(rowid), count(*) from _incoming"
         ).fetchone()
+        rows = count
         if count and last - first + 1 == count:
             select.append(f"(rowid - {int(first)} + 2)::bigint as _row_number")
         else:
@@ -351,21 +502,11 @@ def _load_file(
     query = f"select {', '.join(select)} from _incoming"
 
     target = f"raw.{_quote(source.table)}"
-    exists = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'raw' and table_name = ?",
-        [source.table],
-    ).fetchone()[0]
-    if not exists:
+    # duckdb_columns(), not information_schema (about half its cost), once per file
+    existing = _raw_columns(con, source.table)
+    if not existing:
         con.execute(f"create table {target} as {query} limit 0")
-    existing = {
-        row[0]
-        for row in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = 'raw' and table_name = ?",
-            [source.table],
-        ).fetchall()
-    }
+        existing = _raw_columns(con, source.table)
     # Every contract column exists (empty when a file lacks an optional one), so staging
     # models can name them all; extra columns are kept as they come.
     # Where a roster row came from within its file (sheet) and how its NIK arrived: always
@@ -376,9 +517,58 @@ def _load_file(
             existing.add(name)
             con.execute(f"alter table {target} add column {_quote(name)} varchar")
     con.execute(f"insert into {target} by name {query}")
-    rows = con.execute("select count(*) from _incoming").fetchone()[0]
+    if "_row_number" in staged:
+        rows = con.execute("select count(*) from _incoming").fetchone()[0]
     con.execute("drop table _incoming")
     return rows
+
+
+def _raw_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """The columns of raw.<table> (empty: no such table)."""
+    return {
+        row[0]
+        for row in con.execute(
+            "select column_name from duckdb_columns() where schema_name = 'raw' and table_name = ?",
+            [table],
+        ).fetchall()
+    }
+
+
+def _broken_lines(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]:
+    return con.execute(
+        "select _row_number, _baris_rusak from _incoming where _baris_rusak is not null "
+        "order by _row_number"
+    ).fetchall()
+
+
+def _warn_broken_lines(con: duckdb.DuckDBPyConnection, warnings: list[str]) -> None:
+    """A roster's broken lines go to quarantine; the load log says which and why."""
+    broken = _broken_lines(con)
+    if broken:
+        shown = "; ".join(f"line {n}: {_RAGGED_WORDS.get(w, w)}" for n, w in broken[:5])
+        more = f" (and {len(broken) - 5} more)" if len(broken) > 5 else ""
+        warnings.append(
+            f"{len(broken)} line(s) do not have as many fields as the header and are "
+            f"quarantined without their values ({shown}{more}); the other lines are loaded. "
+            "What to do: correct those lines (a stray separator, or a value containing the "
+            'separator that needs "quotes") and put the file back in the same place.'
+        )
+
+
+def _refuse_broken_lines(con: duckdb.DuckDBPyConnection) -> None:
+    """Only roster rows can be quarantined line by line: elsewhere a broken line refuses the
+    file, naming the lines (a registry or reference file is used whole)."""
+    broken = _broken_lines(con)
+    if not broken:
+        return
+    shown = "; ".join(f"line {line}: {_RAGGED_WORDS.get(why, why)}" for line, why in broken[:5])
+    more = f" (and {len(broken) - 5} more)" if len(broken) > 5 else ""
+    raise RawFileError(
+        f"{len(broken)} line(s) do not have as many fields as the header, so their values "
+        f"cannot be placed under the right columns: {shown}{more}. What to do: open the "
+        "file, correct those lines (a stray separator, or a value containing the separator "
+        'that needs "quotes"), save it as CSV and run again.'
+    )
 
 
 def _bps_aliases(raw_dir: Path) -> Path | None:
@@ -498,21 +688,14 @@ def _retire_rows(con: duckdb.DuckDBPyConnection, table: str, relative: str) -> N
         f"create table if not exists {history} as "
         f"select *, null::timestamp as _removed_at from raw.{_quote(table)} limit 0"
     )
-    columns = {
-        row[0]
-        for row in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = 'raw_history' and table_name = ?",
-            [table],
-        ).fetchall()
-    }
-    current = con.execute(
-        "select column_name from information_schema.columns "
-        "where table_schema = 'raw' and table_name = ? order by ordinal_position",
+    both = con.execute(
+        "select schema_name, column_name from duckdb_columns() "
+        "where schema_name in ('raw', 'raw_history') and table_name = ? order by column_index",
         [table],
     ).fetchall()
-    for (name,) in current:
-        if name not in columns:
+    columns = {name for schema, name in both if schema == "raw_history"}
+    for schema, name in both:
+        if schema == "raw" and name not in columns:
             con.execute(f"alter table {history} add column {_quote(name)} varchar")
     con.execute(
         f"insert into {history} by name "
@@ -625,7 +808,9 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
         relative = path.relative_to(raw_dir).as_posix()
         present.add(relative)
         known = current.get(relative) if table_exists else None
-        stat = path.stat()  # before reading: a change while it is read shows next time
+        # Before reading: a file that changes while it is read (still being copied) is
+        # caught by comparing this stat with a fresh one before commit (`_changed_since`).
+        stat = path.stat()
         decision = plan.decide(path, relative, stat)
         mtime_ns = _trusted_mtime(stat)
         if decision.action == "copy":
@@ -666,9 +851,14 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
                 _retire_rows(con, source.table, relative)
             file_warnings: list[str] = []
             rows = _load_file(con, source, raw_dir, path, file_warnings, decision.is_utf8)
+            if _changed_since(path, stat):
+                con.execute("rollback")
+                _skip_still_copying(result, relative)
+                continue
             result.warnings += [f"{relative}: {w}" for w in file_warnings]
             table_exists = True
-            _replace_manifest_row(con, source.table, relative)
+            if relative in current:  # a file never seen has no manifest row to close
+                _replace_manifest_row(con, source.table, relative)
             con.execute(
                 _INSERT_MANIFEST,
                 [source.table, relative, decision.checksum, stat.st_size, rows, mtime_ns, None],
@@ -676,6 +866,9 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
             con.execute("commit")
         except (RawFileError, duckdb.Error) as error:
             con.execute("rollback")
+            if _changed_since(path, stat):  # it broke because it was still being written
+                _skip_still_copying(result, relative)
+                continue
             lines = str(error).strip().splitlines() or ["unreadable"]
             if isinstance(error, duckdb.Error):
                 lines = lines[:1]  # DuckDB appends internals after the first line
@@ -712,6 +905,29 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
             f"and run again. {source.hint}".rstrip()
         )
     return result
+
+
+def _changed_since(path: Path, stat) -> bool:
+    """Whether the file changed (size, mtime) or vanished since `stat` was taken: it was still
+    being copied or written while tepat read it, so what was read may be half of it."""
+    try:
+        now = path.stat()
+    except OSError:
+        return True
+    return (now.st_size, now.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns)
+
+
+def _skip_still_copying(result: SyncResult, relative: str) -> None:
+    """A file that changed while it was read is not loaded (its transaction was rolled back,
+    so raw keeps what it had) and not recorded in the manifest, so the next run loads it."""
+    result.still_copying.append(relative)
+    result.warnings.append(
+        f"{relative}: the file changed while it was being read (it is probably still being "
+        "copied or saved into data/raw/), so it was skipped this time and nothing of it was "
+        "loaded; rows loaded from an earlier version stay. What to do: nothing, if the copy "
+        "finishes: the next run loads the whole file. If this repeats every night, check "
+        "that no program keeps writing to it."
+    )
 
 
 def _replace_manifest_row(con: duckdb.DuckDBPyConnection, table: str, relative: str) -> None:

@@ -7,6 +7,7 @@ file of a source into rows of `raw.<table>`, as text, exactly as they came.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,9 +85,21 @@ def _snapshot_columns(relative: Path) -> dict[str, str]:
     folder = relative.parts[0]
     if not _DATE_FOLDER.match(folder):
         raise ValueError(
-            f"registry folder '{folder}' is not a snapshot date; name it YYYY-MM-DD "
-            "(the snapshot's reference date), e.g. data/raw/registry/2025-03-31/"
+            f"registry folder '{folder}' is not a snapshot date. What to do: rename "
+            f"data/raw/registry/{folder}/ to the snapshot's reference date, YYYY-MM-DD, "
+            "e.g. data/raw/registry/2025-03-31/"
         )
+    try:
+        dt.date.fromisoformat(folder)
+    except ValueError:
+        # Checked here, in words: else DuckDB's cast stops the night with its own error.
+        raise ValueError(
+            f"registry folder '{folder}' is not a real date (there is no such day: the "
+            "month must be 01-12 and the day must exist in that month); the folder name "
+            "must be a real date YYYY-MM-DD, the snapshot's reference date. What to do: "
+            f"rename data/raw/registry/{folder}/ to the snapshot's date, e.g. "
+            "data/raw/registry/2025-03-31/, and run again."
+        ) from None
     # tidy files lie in the snapshot folder itself; other layouts in a subfolder (Layout)
     layout = relative.parts[1] if len(relative.parts) > 2 else "dtsen"
     columns = {"tanggal_snapshot": folder, "format_registri": layout}
@@ -94,8 +107,9 @@ def _snapshot_columns(relative: Path) -> dict[str, str]:
         kabkota = "".join(ch for ch in relative.parts[2] if ch.isdigit())
         if len(kabkota) != 4:
             raise ValueError(
-                f"registry/{relative.as_posix()}: put SIKS-NG exports in a folder named by the "
-                "4-digit kabupaten/kota code, e.g. registry/2025-03-31/siks_ng/5371/"
+                f"registry/{relative.as_posix()}: the folder '{relative.parts[2]}' does not "
+                "name a kabupaten/kota. What to do: put SIKS-NG exports in a folder named by "
+                "the 4-digit kabupaten/kota code, e.g. registry/2025-03-31/siks_ng/5371/"
             )
         columns["folder_kode_wilayah"] = kabkota
     return columns
@@ -108,6 +122,18 @@ def _roster_columns(relative: Path) -> dict[str, str]:
             f"not rosters/{relative.as_posix()}"
         )
     kabkota, tahun, program, _ = relative.parts
+    if not re.fullmatch(r"\d{4}", tahun):
+        raise ValueError(
+            f"rosters/{kabkota}/{tahun}/: the folder '{tahun}' should be the roster's year "
+            f"(4 digits). What to do: move the file to rosters/{kabkota}/<tahun>/{program}/, "
+            f"e.g. rosters/{kabkota}/2025/{program}/"
+        )
+    if len(re.sub(r"\D", "", kabkota)) != 4:
+        raise ValueError(
+            f"rosters/{kabkota}/: the folder '{kabkota}' should be the 4-digit kabupaten/kota "
+            "code. What to do: move the file to rosters/<kode_kabkota>/<tahun>/<kode_program>/, "
+            f"e.g. rosters/5371/{tahun}/{program}/"
+        )
     return {
         "folder_kode_wilayah": kabkota,
         "folder_tahun": tahun,

@@ -43,7 +43,80 @@ def dbt_failure_report(run_results: dict[str, Any], warehouse: Path | str) -> st
         name = result["unique_id"].split(".", 2)[-1]
         if blocked_files and "quarantine_threshold" in name:
             continue
+        if name.startswith("assert_bps_values_are_consistent"):
+            conflicts = _bps_conflicts(warehouse)
+            if conflicts:
+                lines.append(conflicts)
+                continue
         message = (result.get("message") or "").strip().splitlines()
-        lines.append(f"- {name}: {message[0] if message else result['status']}")
+        lines.append(
+            f"- Check {name} failed: {message[0] if message else result['status']}."
+            + _files_checked(warehouse, name)
+            + " What to do: correct the file(s) named (see `tepat check` for the check's "
+            "results) and run again; if the files are right, report this check to whoever "
+            "maintains tepat."
+        )
     lines.append("Nothing was published: data/marts/ still holds the last good marts.")
     return "\n".join(lines)
+
+
+def _bps_conflicts(warehouse: Path | str, shown: int = 5) -> str:
+    """assert_bps_values_are_consistent's stored failures in words: each region, indicator
+    and year with its different values, and the file and row of each."""
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            found = con.execute(
+                "select table_schema from information_schema.tables "
+                "where table_name = 'assert_bps_values_are_consistent' limit 1"
+            ).fetchone()
+            if not found:
+                return ""
+            rows = con.execute(
+                "select kode_wilayah, indikator, tahun, bulan, nilai, _source_file, _row_number "
+                f'from "{found[0]}".assert_bps_values_are_consistent order by all'
+            ).fetchall()
+    except duckdb.Error:
+        return ""
+    keys: dict[tuple, list[str]] = {}
+    for region, indicator, year, month, value, file, row in rows:
+        keys.setdefault((region, indicator, year, month), []).append(
+            f"{value:g} in {file} row {row}"
+        )
+    examples = [
+        f"region {region}, {indicator}, {year} {'September' if month == 9 else 'March'}: "
+        + "; ".join(values)
+        for (region, indicator, year, month), values in list(keys.items())[:shown]
+    ]
+    more = f" (and {len(keys) - shown} more)" if len(keys) > shown else ""
+    return (
+        f"- BPS figures disagree: {len(keys)} region/indicator/year(s) have two different "
+        f"values in the files under data/raw/bps/: {' | '.join(examples)}{more}. "
+        "What to do: keep one value for each: correct or remove the file or row that is "
+        "wrong (often an older download beside a newer one) and run again."
+    )
+
+
+def _files_checked(warehouse: Path | str, check: str) -> str:
+    """' It checks <files>.' for a check on a raw table (its name holds the table's)."""
+    from orchestration.ingest.sources import SOURCES
+
+    name = check.replace("__", "_").replace("rosters_rows", "roster_rows")  # stg_<src>__<x>
+    tables = sorted((s.table for s in SOURCES if s.table in name), key=len, reverse=True)
+    if not tables:
+        return ""
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            files = [
+                row[0]
+                for row in con.execute(
+                    "select file_path from meta.file_manifest where table_name = ? "
+                    "and removed_at is null and duplicate_of is null order by 1 limit 6",
+                    [tables[0]],
+                ).fetchall()
+            ]
+    except duckdb.Error:
+        return ""
+    if not files:
+        return ""
+    shown = ", ".join(files[:5]) + (" …" if len(files) > 5 else "")
+    return f" It checks the data of data/raw/ file(s) {shown}."

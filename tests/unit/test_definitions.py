@@ -52,6 +52,8 @@ EXPECTED_ASSET_KEYS = {
     "intermediate/int_bps_indicators_valid",
     "intermediate/int_bps_march_values",
     "intermediate/int_indicator_trends",
+    "intermediate/int_target_rpjmd_checked",
+    "intermediate/int_target_rpjmd_valid",
     "marts/dim_wilayah",
     "marts/dim_program",
     "marts/mart_desil_distribution",

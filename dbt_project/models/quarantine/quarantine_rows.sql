@@ -7,6 +7,7 @@
     ('roster_rows', 'int_roster_rows_checked'),
     ('bps_indicators', 'int_bps_indicators_checked'),
     ('dtsen_desil_agregat', 'int_desil_agregat_checked'),
+    ('referensi_target_rpjmd', 'int_target_rpjmd_checked'),
 ] %}
 
 {% for table_name, model in checked %}

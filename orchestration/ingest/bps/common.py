@@ -47,6 +47,7 @@ SCHEMA = pa.schema(
 )
 
 FORMS_HELP = (
+    "What to do: download the table again from BPS, or save it in one of the forms "
     "tepat reads (DESIGN §2.1): the tidy CSV kode_wilayah,tahun,bulan,indikator,nilai; a BPS "
     "table (title lines, then a 'Provinsi/Kabupaten/Kota' column and one column per year or "
     "per indicator and month) as CSV, XLSX or HTML-as-.xls; BPS's long download "

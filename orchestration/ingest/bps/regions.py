@@ -134,7 +134,8 @@ def _load_aliases(paths: Iterable[Path]) -> dict[tuple[str, str], str]:
         if missing:
             raise BpsFileError(
                 f"{path}: an alias file needs the columns bps_name,province_code,kode_wilayah "
-                f"(found: {', '.join(reader.fieldnames or [])})."
+                f"(found: {', '.join(reader.fieldnames or [])}). What to do: give the file the "
+                "header line bps_name,province_code,kode_wilayah (e.g. Toli-Toli,72,7204)."
             )
         for line, row in enumerate(reader, start=2):
             name = (row.get(fields["bpsname"]) or "").strip()

@@ -17,14 +17,14 @@ staged_rows as (
     select
         _source_file, _sheet, _row_number, kode_program, tahun, tahap, tahap_asli, kode_wilayah,
         nik, is_nik_from_number_cell, no_kk, nama, nilai_bantuan, nilai_bantuan_masalah,
-        nilai_bantuan_asli,
+        nilai_bantuan_asli, _baris_rusak, tahun_asli,
         'opd' as sumber_roster
     from {{ ref('stg_rosters__rows') }}
     union all
     select
         _source_file, _sheet, _row_number, kode_program, tahun, tahap, tahap_asli, kode_wilayah,
         nik, is_nik_from_number_cell, no_kk, nama, nilai_bantuan, nilai_bantuan_masalah,
-        nilai_bantuan_asli,
+        nilai_bantuan_asli, null::varchar as _baris_rusak, null::varchar as tahun_asli,
         sumber_roster
     from {{ ref('int_roster_rows_from_registry') }}
 
@@ -133,11 +133,16 @@ checked as (
     select
         *,
         case
+            -- A CSV line with more or fewer fields than the header: its cells cannot be
+            -- placed under the right columns (the loader kept none of them).
+            when _baris_rusak is not null then 'baris_' || _baris_rusak
             -- A NIK that went through an Excel number cell lost its 16th digit: never trust it.
             when is_nik_from_number_cell and not is_nik_dipulihkan then 'nik_rusak_excel'
             when nik_problem is not null then 'nik_tidak_valid_' || nik_problem
             when not is_kode_wilayah_known then 'kode_wilayah_tidak_dikenal'
             when not is_kode_program_known then 'kode_program_tidak_dikenal'
+            -- a tahun column whose value is no year (the folder's year is checked on load)
+            when tahun is null and tahun_asli is not null then 'tahun_tidak_valid'
             when tahap_asli is not null and tahap_asli not in ('1', '2', '3', '4')
                 then 'tahap_tidak_valid'
             -- `750,000`: thousands, or three decimals? Ask the agency rather than guess.
@@ -171,6 +176,7 @@ select
         when alasan_karantina = 'kode_wilayah_tidak_dikenal' then 'kode_wilayah'
         when alasan_karantina = 'kode_program_tidak_dikenal' then 'kode_program'
         when alasan_karantina = 'tahap_tidak_valid' then 'tahap'
+        when alasan_karantina = 'tahun_tidak_valid' then 'tahun'
         when alasan_karantina like 'nilai_bantuan_%' then 'nilai_bantuan'
     end as kolom_karantina,
     case
@@ -178,6 +184,7 @@ select
         when alasan_karantina = 'kode_wilayah_tidak_dikenal' then kode_wilayah
         when alasan_karantina = 'kode_program_tidak_dikenal' then kode_program
         when alasan_karantina = 'tahap_tidak_valid' then tahap_asli
+        when alasan_karantina = 'tahun_tidak_valid' then tahun_asli
         when alasan_karantina like 'nilai_bantuan_%' then nilai_bantuan_asli
     end as nilai_karantina
 

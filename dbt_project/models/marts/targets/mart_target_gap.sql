@@ -7,7 +7,8 @@ with
 
 plan_rows as (
 
-    select * from {{ ref('stg_referensi__target_rpjmd') }}
+    -- rows for indicators tepat does not know are in quarantine (int_target_rpjmd_checked)
+    select * from {{ ref('int_target_rpjmd_valid') }}
 
 ),
 

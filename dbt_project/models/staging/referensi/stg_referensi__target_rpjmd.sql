@@ -13,10 +13,13 @@ renamed as (
         trim(dokumen) as dokumen,
         lower(trim(indikator)) as indikator,
         lower(trim(jenis)) as jenis,
-        cast(trim(tahun) as integer) as tahun,
-        cast(replace(trim(nilai), ',', '.') as double) as nilai,
+        -- try_cast: the raw gate refuses a year or value that is not a number with its row
+        try_cast(trim(tahun) as integer) as tahun,
+        try_cast(replace(trim(nilai), ',', '.') as double) as nilai,
         coalesce(nullif(lower(trim(arah)), ''), 'turun') as arah,
-        nullif(trim(keterangan), '') as keterangan
+        nullif(trim(keterangan), '') as keterangan,
+        _source_file,
+        _row_number
 
     from source
 

@@ -12,9 +12,15 @@ renamed as (
         _source_file,
         _sheet,
         _row_number,
+        -- A CSV line with more or fewer fields than the header: loaded without its values
+        -- (`kolom_berlebih`, `kolom_kurang`, `tidak_terbaca`), quarantined downstream.
+        _baris_rusak,
         -- Columns in the file override the folder, row by row (DESIGN §3.1).
         upper(coalesce(nullif(trim(kode_program), ''), folder_kode_program)) as kode_program,
-        cast(coalesce(nullif(trim(tahun), ''), folder_tahun) as integer) as tahun,
+        -- try_cast: a year that is not a number is quarantined (tahun_tidak_valid), not a
+        -- cast error that stops the build
+        try_cast(coalesce(nullif(trim(tahun), ''), folder_tahun) as integer) as tahun,
+        nullif(trim(tahun), '') as tahun_asli,
         coalesce(try_cast(nullif(trim(tahap), '') as integer), 0) as tahap,
         nullif(trim(tahap), '') as tahap_asli,
         coalesce(
