@@ -89,19 +89,51 @@ class SuiteOutcome:
 
     @property
     def success(self) -> bool:
-        return all(f.success for f in self.findings)
+        """No failure blocks: failures of files that are held back do not (DESIGN §4)."""
+        return not self.blocking_failures
 
     @property
     def failures(self) -> list[Finding]:
         return [f for f in self.findings if not f.success]
 
+    @property
+    def blocking_failures(self) -> list[Finding]:
+        held = self.held_back
+        return [f for f in self.failures if f.file not in held]
+
+    @property
+    def held_back(self) -> dict[str, list[Finding]]:
+        """Files held back whole, with their failed findings: in a suite that holds back
+        files (rosters, BPS), every file that fails a per-file expectation."""
+        if not self.suite.holds_back_files:
+            return {}
+        held: dict[str, list[Finding]] = {}
+        for finding in self.failures:
+            if finding.file is not None:
+                held.setdefault(finding.file, []).append(finding)
+        return held
+
     def report(self) -> str:
-        if self.success:
+        held = self.held_back
+        blocking = self.blocking_failures
+        if not self.failures:
             return f"{self.suite.check_name}: all {len(self.findings)} expectations passed."
-        lines = [f"{self.suite.check_name} failed ({len(self.failures)} of {len(self.findings)}):"]
-        lines += [f"- {finding.sentence()}" for finding in self.failures[:20]]
-        if len(self.failures) > 20:
-            lines.append(f"- … and {len(self.failures) - 20} more (see `tepat check`).")
+        if blocking:
+            lines = [f"{self.suite.check_name} failed ({len(blocking)} of {len(self.findings)}):"]
+            lines += [f"- {finding.sentence()}" for finding in blocking[:20]]
+            if len(blocking) > 20:
+                lines.append(f"- … and {len(blocking) - 20} more (see `tepat check`).")
+        else:
+            lines = [f"{self.suite.check_name} passed for every file it does not hold back."]
+        if held:
+            lines.append(
+                f"{len(held)} file(s) held back (none of their rows are used; the night goes "
+                "on without them, DESIGN §4):"
+            )
+            for findings in list(held.values())[:20]:
+                lines += [f"- {finding.sentence()}" for finding in findings[:3]]
+            if len(held) > 20:
+                lines.append(f"- … and {len(held) - 20} more files (see `tepat check`).")
         return "\n".join(lines)
 
 

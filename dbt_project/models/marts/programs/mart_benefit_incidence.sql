@@ -67,4 +67,13 @@ final as (
 
 )
 
-select * from final
+select
+    final.*,
+    incomplete.catatan_kelengkapan is null as is_data_lengkap,
+    incomplete.catatan_kelengkapan
+
+from final
+-- DESIGN §4: a held-back roster file marks its programme × year incomplete
+left join {{ ref('int_roster_periods_incomplete') }} as incomplete
+    on final.kode_program = incomplete.kode_program
+    and final.tahun = incomplete.tahun
