@@ -722,6 +722,8 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
             problems.append(f"- {relative}: " + "\n  ".join(lines))
             continue
         plan.loaded(relative, decision.checksum)
+        if rows == 0 and source.table in HELD_BACK_TABLES:
+            continue  # recorded as held back above, not loaded
         result.loaded.append(relative)
         result.rows_loaded += rows
 
