@@ -3,12 +3,15 @@
 Among a province's many good rosters, one empty roster (a header, no rows), one roster with
 more invalid NIKs than its threshold and one BPS table written in the wrong unit: the night
 publishes, those files' rows are left out, the rows they would have fed say incomplete,
-and every other row equals — exactly — a night run without those three files.
+and every other row equals — exactly — a night run without those three files: the shared
+`nightly` run of tests/e2e/conftest.py, whose raw files this night copies (so the module
+costs one night of its own).
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import shutil
 from pathlib import Path
 
@@ -20,8 +23,6 @@ from tests.e2e.isolation import isolated_tepat
 
 pytestmark = pytest.mark.e2e
 
-HOUSEHOLDS = 1000
-SEED = 7
 EMPTY = "rosters/5371/2025/KPG_RTLH/kosong.csv"
 OVER = "rosters/5312/2025/BPNT/bpnt_susulan.csv"
 BPS = "bps/p0_per_mil.csv"
@@ -73,28 +74,26 @@ def _add_bad_files(raw: Path) -> None:
     )
 
 
-def _night(base: Path, raw: Path):
+@pytest.fixture(scope="module")
+def nights(nightly, tmp_path_factory):
+    """The shared clean night, and a night on a copy of its raw files plus the bad ones."""
     from orchestration.cli import ensure_dagster_home, execute_nightly
 
-    with isolated_tepat(base) as paths:
-        shutil.copytree(raw, paths.raw_dir)
+    clean = {
+        Path(name).stem: pd.read_parquet(io.BytesIO(data))
+        for name, data in nightly["first_marts"].items()
+        if name.startswith("mart_")
+    }
+    with isolated_tepat(tmp_path_factory.mktemp("held_back")) as paths:
+        shutil.copytree(nightly["paths"].raw_dir, paths.raw_dir)
+        _add_bad_files(paths.raw_dir)
         ensure_dagster_home()
         result = execute_nightly(paths)
         marts = {p.stem: pd.read_parquet(p) for p in sorted(paths.marts_dir.glob("mart_*.parquet"))}
-        return paths, result, marts
-
-
-@pytest.fixture(scope="module")
-def nights(tmp_path_factory):
-    from orchestration.demo.generator import generate
-
-    root = tmp_path_factory.mktemp("held_back")
-    raw = root / "raw"
-    generate(raw, households=HOUSEHOLDS, seed=SEED, truth_path=root / "truth.json")
-    clean = _night(root / "clean", raw)
-    _add_bad_files(raw)
-    with_bad = _night(root / "with_bad", raw)
-    return {"clean": clean, "with_bad": with_bad}
+    return {
+        "clean": (nightly["paths"], nightly["first"], clean),
+        "with_bad": (paths, result, marts),
+    }
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
