@@ -197,6 +197,33 @@ def test_every_other_row_equals_a_night_without_those_files(nights):
         )
 
 
+def test_the_workbooks_say_which_data_are_incomplete(nights, tmp_path):
+    """The planners' workbooks repeat the marts' notes, in Indonesian."""
+    import openpyxl
+
+    from orchestration.export.cakupan import load_cakupan, write_cakupan_xlsx
+    from orchestration.export.rpjmd import load_rpjmd, write_rpjmd_csv
+
+    paths, _, _ = nights["with_bad"]
+    cakupan = load_cakupan(paths.marts_dir, ["5371"], 2025)
+    write_cakupan_xlsx(cakupan, tmp_path / "cakupan.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "cakupan.xlsx").active
+    texts = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("DATA BELUM LENGKAP" in text and "(KPG_RTLH)" in text for text in texts)
+    assert any("Data belum lengkap" in text and EMPTY in text for text in texts)
+    assert not any("DATA BELUM LENGKAP" in text and "(PKH)" in text for text in texts)
+    assert any("held back" in warning for warning in cakupan.warnings)
+
+    write_rpjmd_csv(load_rpjmd(paths.marts_dir, ["5371"]), tmp_path / "rpjmd.csv")
+    with (tmp_path / "rpjmd.csv").open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    p0 = [row for row in rows if row["Kode Indikator"] == "p0"]
+    assert p0 and all("Data belum lengkap" in row["Catatan"] for row in p0)
+    assert all(BPS in row["Catatan"] for row in p0)
+    others = [row for row in rows if row["Kode Indikator"] not in ("p0", "jumlah_penduduk_miskin")]
+    assert not any("Data belum lengkap" in row["Catatan"] for row in others)
+
+
 def test_an_unchanged_held_back_file_is_unchanged_and_a_corrected_one_replaces_it(nights):
     """Recorded with its checksum and 0 rows: the next night has nothing to rebuild; a
     corrected file (other bytes) is loaded in its place. Runs last: it edits the raw files."""
