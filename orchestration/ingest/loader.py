@@ -763,8 +763,8 @@ def _held_back_reason(source: RawSource, what: str, empty: bool = False) -> str:
     what = what.rstrip(".")
     if empty:
         todo = (
-            "ask the agency for the file again (a roster without rows is an export that went "
-            "wrong, not a programme that paid nobody), or remove it if nobody was paid"
+            "ask for the file again (a roster without rows is an export that went wrong, "
+            "not a programme that paid nobody), or remove it if it holds nothing"
         )
     else:
         todo = f"fix or replace the file (same name, same folder). {source.hint}"
