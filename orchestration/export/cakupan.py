@@ -393,11 +393,12 @@ def write_cakupan_xlsx(report: CakupanReport, path: Path) -> list[str]:
         late = fmt.cell(DATE, align="center", bg_color="#FFEB9C")
         heading = fmt.get(bold=True, border=1, bg_color="#FCE4D6", valign="vcenter")
         r, programme = FIRST_DATA, None
+        incomplete = {row["kode_program"] for row in report.rows if not row["is_data_lengkap"]}
         for n, row in enumerate(report.rows):
             if row["kode_program"] != programme:
                 programme = row["kode_program"]
                 title = program_heading(row)
-                if not row["is_data_lengkap"]:
+                if programme in incomplete:
                     title += " — DATA BELUM LENGKAP (lihat Keterangan)"
                 sheet.merge_range(r, 0, r, len(columns) - 1, title, heading)
                 sheet.set_row(r, 15)

@@ -5,7 +5,9 @@ with
 incomplete_years as (
 
     -- DESIGN §4: a held-back roster file leaves its year's programme counts incomplete
-    select tahun, string_agg(catatan_kelengkapan, ' ' order by kode_program) as catatan_kelengkapan
+    select
+        tahun,
+        string_agg(catatan_kelengkapan, ' ' order by kode_program, tahap) as catatan_kelengkapan
     from {{ ref('int_roster_periods_incomplete') }}
     group by tahun
 
