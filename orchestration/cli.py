@@ -354,9 +354,9 @@ def print_held_back(paths: Paths, limit: int = 20) -> None:
     if not held:
         return
     console.print(
-        f"[bold yellow]Held back: {len(held)} file(s)[/] (none of their rows are used; the "
-        "night went on without them, and what they cover is marked incomplete in the marts: "
-        "is_data_lengkap = false):"
+        f"[bold yellow]Held back: {len(held)} file(s)[/] (none of their rows are used, and "
+        "what they cover is marked incomplete in the marts: is_data_lengkap = false; they "
+        "stop nothing else):"
     )
     for file in held[:limit]:
         console.print(f"  - data/raw/{file.file}: {file.reason}", markup=False, soft_wrap=True)
@@ -502,8 +502,9 @@ def check() -> None:
         console.print(f"- [bold red]{name}[/]: {message}", soft_wrap=True)
     if held:
         console.print(
-            f"[bold yellow]Held back: {len(held)} file(s)[/] (none of their rows are used; the "
-            "rest was published, and what they cover is marked incomplete: is_data_lengkap):"
+            f"[bold yellow]Held back: {len(held)} file(s)[/] (none of their rows are used, and "
+            "what they cover is marked incomplete in the marts: is_data_lengkap = false; they "
+            "stop nothing else):"
         )
         for file in held:
             console.print(
