@@ -4,6 +4,9 @@
 the suite (orchestration/quality/runner.py), keep every result in meta.check_results,
 refresh the suite's pages of the Data Docs under data/quality/, and report in plain words. A
 failing raw check stops everything downstream; a failing mart check stops publication.
+Except in the suites of rosters and BPS files (`holds_back_files`): a file that fails a
+per-file expectation is held back whole (DESIGN §4), written to meta.held_back_files for
+dbt and the summaries, and the check still passes when nothing else failed.
 
 A raw check whose tables, suite and thresholds are those of a run in which it passed reuses
 that result instead of validating the same rows again (orchestration/quality/reuse.py);
@@ -16,6 +19,7 @@ import dagster as dg
 
 from orchestration.freshness import is_forced
 from orchestration.quality.history import record
+from orchestration.quality.holdback import reasons_of, record_gate_decision
 from orchestration.quality.reuse import (
     remember,
     reusable_result,
@@ -70,18 +74,24 @@ def build_ge_check(suite: Suite) -> dg.AssetChecksDefinition:
         thresholds = load_thresholds(expectations_dir)
         outcome = run_suite(suite, settings.warehouse, project, thresholds, run_id)
         record(settings.warehouse, frame_of_findings(outcome, run_id))
-        if key is not None:
-            with warehouse_connection(settings.warehouse) as con:
+        held_back = reasons_of(outcome)
+        with warehouse_connection(settings.warehouse) as con:
+            if suite.holds_back_files and suite.table:
+                record_gate_decision(con, suite.table, suite.check_name, held_back)
+            if key is not None:
                 remember(con, suite.check_name, key, run_id, outcome.success)
         docs = project.build_docs(suite=suite.name, run_name=run_id)
         if not outcome.success:
             context.log.error(outcome.report())
+        for file, reason in held_back.items():
+            context.log.warning(f"Held back: data/raw/{file}: {reason}")
         return dg.AssetCheckResult(
             passed=outcome.success,
             description=outcome.report(),
             metadata={
                 "expectations_checked": dg.MetadataValue.int(len(outcome.findings)),
                 "expectations_failed": dg.MetadataValue.int(len(outcome.failures)),
+                "files_held_back": dg.MetadataValue.int(len(held_back)),
                 "rows_checked": dg.MetadataValue.int(outcome.rows_checked),
                 "seconds": dg.MetadataValue.float(round(outcome.seconds, 2)),
                 "report": dg.MetadataValue.md(outcome.report()),

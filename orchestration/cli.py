@@ -233,6 +233,7 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
             f"[bold red]The nightly run failed[/] after {elapsed:.0f} s (run {result.run_id})."
         )
         console.print(failure_report(result), markup=False, soft_wrap=True)
+        print_held_back(paths)
         print_raw_files_not_loaded(paths)
         return
 
@@ -243,6 +244,7 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
             f"Raw gates passed: {passed} of {len(checks)}"
             + (f" ({reused} not re-run: their tables are unchanged)" if reused else "")
         )
+        print_held_back(paths)
         console.print(f"Marts:      {paths.marts_dir}/*.parquet")
         return
 
@@ -255,6 +257,7 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
     checks_line = f"Checks passed: {passed} of {len(checks)} (dbt tests and GE suites)"
     console.print(checks_line)
     print_quarantine(paths)
+    print_held_back(paths)
     print_raw_files_not_loaded(paths)
     console.print(f"Marts:      {paths.marts_dir}/*.parquet  (read these)")
     console.print(f"            {paths.marts_dir}/marts.duckdb  (the same, as DuckDB views)")
@@ -330,6 +333,35 @@ def print_quarantine(paths: Paths, limit: int = 8) -> None:
     console.print(table)
     if len(files) > limit:
         console.print(f"… and {len(files) - limit} more file(s): .venv/bin/tepat check")
+
+
+def held_back_now(paths: Paths) -> list:
+    """The roster and BPS files held back whole (DESIGN §4), from meta.held_back_files."""
+    import duckdb
+
+    from orchestration.quality.holdback import held_back_files
+
+    try:
+        with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+            return held_back_files(con)
+    except duckdb.Error:  # no warehouse yet
+        return []
+
+
+def print_held_back(paths: Paths, limit: int = 20) -> None:
+    """Files held back whole: which, what is wrong, what to do; the rest was published."""
+    held = held_back_now(paths)
+    if not held:
+        return
+    console.print(
+        f"[bold yellow]Held back: {len(held)} file(s)[/] (none of their rows are used, and "
+        "what they cover is marked incomplete in the marts: is_data_lengkap = false; they "
+        "stop nothing else):"
+    )
+    for file in held[:limit]:
+        console.print(f"  - data/raw/{file.file}: {file.reason}", markup=False, soft_wrap=True)
+    if len(held) > limit:
+        console.print(f"  … and {len(held) - limit} more: .venv/bin/tepat check")
 
 
 def print_raw_files_not_loaded(paths: Paths, limit: int = 20) -> None:
@@ -421,16 +453,24 @@ def check() -> None:
             console.print("No checks have run yet: run `make run` first.")
             raise typer.Exit(code=2)
         run_id, checked_at = latest
-        counts = con.execute(
-            "select count(*) filter (where success), count(*) filter (where not success) "
-            "from meta.check_results where run_id = ?",
+        passed = con.execute(
+            "select count(*) filter (where success) from meta.check_results where run_id = ?",
             [run_id],
-        ).fetchone()
-        failures = con.execute(
-            "select check_name, coalesce(message, '') from meta.check_results "
-            "where run_id = ? and not success order by check_name",
-            [run_id],
-        ).fetchall()
+        ).fetchone()[0]
+        from orchestration.quality.holdback import held_back_files
+
+        held = held_back_files(con)
+        held_files = {h.file for h in held}
+        # A failed per-file finding of a held-back file does not block (DESIGN §4).
+        failures = [
+            (name, message)
+            for name, message, file in con.execute(
+                "select check_name, coalesce(message, ''), file from meta.check_results "
+                "where run_id = ? and not success order by check_name",
+                [run_id],
+            ).fetchall()
+            if file is None or file not in held_files
+        ]
         try:  # raw gates that stood on an earlier run's result (unchanged input)
             reused = con.execute(
                 "select count(*) from meta.check_reuse "
@@ -447,6 +487,7 @@ def check() -> None:
             ).fetchall()
         except duckdb.Error:
             files = []
+    counts = (passed, len(failures))
 
     console.print(
         f"Run {run_id} ({checked_at:%Y-%m-%d %H:%M} UTC): {counts[0]} checks passed, "
@@ -459,10 +500,26 @@ def check() -> None:
         )
     for name, message in failures:
         console.print(f"- [bold red]{name}[/]: {message}", soft_wrap=True)
+    if held:
+        console.print(
+            f"[bold yellow]Held back: {len(held)} file(s)[/] (none of their rows are used, and "
+            "what they cover is marked incomplete in the marts: is_data_lengkap = false; they "
+            "stop nothing else):"
+        )
+        for file in held:
+            console.print(
+                f"- data/raw/{file.file} ({file.decided_by}): {file.reason}",
+                markup=False,
+                soft_wrap=True,
+            )
     quarantined = [f for f in files if f[3]]
     console.print("Rows per file, accepted and quarantined (details: quarantine.quarantine_rows):")
     for file, rows, accepted, bad, share, threshold, blocked, reasons in quarantined:
-        verdict = " [bold red]BLOCKS THE RUN[/]" if blocked else ""
+        verdict = ""
+        if file in held_files:
+            verdict = " [bold yellow]HELD BACK[/]"
+        elif blocked:
+            verdict = " [bold red]BLOCKS THE RUN[/]"
         console.print(
             f"- {file}: {rows:,} rows, {accepted:,} accepted, {bad:,} quarantined "
             f"({share:.1f} %, threshold {threshold:.1f} %){verdict}. {reasons}",

@@ -15,6 +15,7 @@ def _metadata(result: SyncResult) -> dict[str, dg.MetadataValue]:
         "files_unchanged": dg.MetadataValue.int(len(result.unchanged)),
         "files_removed": dg.MetadataValue.int(len(result.removed)),
         "files_copies_not_loaded": dg.MetadataValue.int(len(result.duplicates)),
+        "files_held_back": dg.MetadataValue.int(len(result.held_back)),
         "rows_loaded": dg.MetadataValue.int(result.rows_loaded),
         "warnings": dg.MetadataValue.md("\n".join(f"- {w}" for w in result.warnings) or "none"),
         "dagster/row_count": dg.MetadataValue.int(result.total_rows),
@@ -76,6 +77,8 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
             raise dg.Failure(description=str(error)) from None
         for warning in result.warnings:
             context.log.warning(warning)
+        for file, reason in result.held_back:  # DESIGN §4: the night goes on without it
+            context.log.warning(f"Held back: data/raw/{file}: {reason}")
         context.log.info(
             f"raw.{source.table}: {len(result.loaded)} file(s) loaded, "
             f"{len(result.unchanged)} unchanged, {len(result.removed)} removed; "

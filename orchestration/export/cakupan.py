@@ -223,7 +223,7 @@ select
     c.nama_wilayah, w.nama_kecamatan, c.sasaran_layak, c.penerima, c.penerima_layak,
     c.penerima_tidak_layak, c.cakupan, c.kesalahan_inklusi, c.kesalahan_eksklusi,
     c.penerima_tidak_padan, c.penerima_meninggal, c.baris_ganda, c.nilai_bantuan, c.pagu,
-    c.target_penerima, c.realisasi_persen,
+    c.target_penerima, c.realisasi_persen, c.is_data_lengkap, c.catatan_kelengkapan,
     c.kode_wilayah = $kode as is_total,
     $kode as kode_induk
 from mart_program_coverage as c
@@ -284,7 +284,23 @@ def load_cakupan(
             "Some periods are judged against a DTSEN snapshot taken after the period (no "
             "snapshot was old enough); they are marked in the workbook."
         )
+    incomplete = sorted({r["kode_program"] for r in rows if not r["is_data_lengkap"]})
+    if incomplete:
+        report.warnings.append(
+            f"Incomplete data for {', '.join(incomplete)}: a roster file was held back "
+            "(DESIGN §4); the workbook's notes say which. Run `tepat check` for what to do."
+        )
     return report
+
+
+def incomplete_notes(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """One note per programme whose rows are incomplete (a held-back roster, DESIGN §4)."""
+    notes: dict[str, str] = {}
+    for row in rows:
+        if not row["is_data_lengkap"] and row["kode_program"] not in notes:
+            name = row["nama_program"] or row["kode_program"]
+            notes[row["kode_program"]] = f"{name}: {row['catatan_kelengkapan']}"
+    return list(notes.values())
 
 
 def _check_year(marts: Marts, region: Region, tahun: int) -> None:
@@ -377,10 +393,14 @@ def write_cakupan_xlsx(report: CakupanReport, path: Path) -> list[str]:
         late = fmt.cell(DATE, align="center", bg_color="#FFEB9C")
         heading = fmt.get(bold=True, border=1, bg_color="#FCE4D6", valign="vcenter")
         r, programme = FIRST_DATA, None
+        incomplete = {row["kode_program"] for row in report.rows if not row["is_data_lengkap"]}
         for n, row in enumerate(report.rows):
             if row["kode_program"] != programme:
                 programme = row["kode_program"]
-                sheet.merge_range(r, 0, r, len(columns) - 1, program_heading(row), heading)
+                title = program_heading(row)
+                if programme in incomplete:
+                    title += " — DATA BELUM LENGKAP (lihat Keterangan)"
+                sheet.merge_range(r, 0, r, len(columns) - 1, title, heading)
                 sheet.set_row(r, 15)
                 r += 1
             values = cell_values(row, n + 1)
@@ -408,6 +428,7 @@ def write_cakupan_xlsx(report: CakupanReport, path: Path) -> list[str]:
                 "Snapshot acuan berwarna kuning: tidak ada snapshot DTSEN sebelum akhir periode, "
                 "sehingga dipakai snapshot paling awal."
             )
+        notes += incomplete_notes(report.rows)
         top = last + 2
         sheet.write(top, 1, "Keterangan:", fmt.get(bold=True, font_size=8))
         for offset, note in enumerate(notes, start=1):
@@ -505,6 +526,8 @@ CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("Realisasi Anggaran (%)", "realisasi_persen"),
     ("Snapshot DTSEN Acuan", "tanggal_snapshot_acuan"),
     ("Snapshot Acuan Setelah Periode", "is_acuan_setelah_periode"),
+    ("Data Lengkap", "is_data_lengkap"),
+    ("Catatan Kelengkapan", "catatan_kelengkapan"),
 )
 _CSV_FRACTIONS = {"cakupan", "kesalahan_inklusi", "kesalahan_eksklusi"}  # shown ×100
 _CSV_PERCENT = {"realisasi_persen"}  # already 0–100

@@ -199,12 +199,18 @@ def year_ranges(years: Sequence[int]) -> str:
 def compose_catatan(rows: Sequence[dict[str, Any]], tahun: int) -> str:
     """The Catatan of one indicator for the evaluation year `tahun`, in Indonesian.
 
-    The mart's reasons for empty values of the plan years up to `tahun` (without repeats,
+    Whether a held-back BPS file leaves the series incomplete (`catatan_kelengkapan`), the
+    mart's reasons for empty values of the plan years up to `tahun` (without repeats,
     without those about columns not shown), how the status was decided when there is no
     realisation yet, and the kind of each target (`keterangan`: public or illustrative).
     """
     rows = sorted(rows, key=lambda r: r["tahun"])
     notes: list[str] = []
+    # A held-back BPS file (DESIGN §4): said first, it qualifies every number of the row.
+    for row in rows:
+        note = (row.get("catatan_kelengkapan") or "").strip().rstrip(".")
+        if note and note not in notes:
+            notes.append(note)
     missing_years: list[str] = []
     upto = [r for r in rows if r["tahun"] <= tahun] or rows[:1]
     for row in upto:

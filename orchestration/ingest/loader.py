@@ -81,7 +81,23 @@ create table if not exists meta.file_manifest (
 alter table meta.file_manifest add column if not exists mtime_ns bigint;
 -- a byte-identical copy of the file named here: recorded, not loaded (DESIGN §2)
 alter table meta.file_manifest add column if not exists duplicate_of varchar;
+-- why a roster or BPS file is held back (DESIGN §4): recorded with 0 rows, none loaded
+alter table meta.file_manifest add column if not exists held_back_reason varchar;
+-- The roster and BPS files held back whole (DESIGN §4), the one list dbt, `tepat run` and
+-- `tepat check` read: the loader writes the files it cannot use (decided_by = 'loader'),
+-- the raw table's GE gate those over their threshold (decided_by = its check's name).
+create table if not exists meta.held_back_files (
+    table_name varchar not null,
+    file_path varchar not null,      -- relative to data/raw/
+    reason varchar not null,         -- plain words: what is wrong and what to do
+    decided_by varchar not null,     -- 'loader' or ge_<suite>
+    decided_at timestamp not null
+);
 """
+
+#: Raw tables whose files are held back whole when they fail their gate, instead of
+#: stopping the night (DESIGN §4): one agency's roster, one BPS table.
+HELD_BACK_TABLES = frozenset({"roster_rows", "bps_indicators"})
 
 #: A file modified this recently when it was looked at keeps no mtime_ns in the manifest
 #: (it could change again within the same timestamp tick): the next run hashes it.
@@ -90,6 +106,10 @@ RACY_SECONDS = 2
 _INSERT_MANIFEST = (
     "insert into meta.file_manifest (table_name, file_path, checksum, size_bytes, row_count, "
     "loaded_at, removed_at, mtime_ns, duplicate_of) values (?, ?, ?, ?, ?, now(), null, ?, ?)"
+)
+_INSERT_HELD_BACK = (
+    "insert into meta.file_manifest (table_name, file_path, checksum, size_bytes, row_count, "
+    "loaded_at, removed_at, mtime_ns, held_back_reason) values (?, ?, ?, ?, 0, now(), null, ?, ?)"
 )
 
 
@@ -155,6 +175,9 @@ class SyncResult:
     #: files that changed while they were read (still being copied): skipped, not recorded,
     #: so the next run loads them whole
     still_copying: list[str] = field(default_factory=list)
+    #: (file, reason): every file of the table the loader holds back now (DESIGN §4), those
+    #: found this night and unchanged ones held back before
+    held_back: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _quote(identifier: str) -> str:
@@ -785,6 +808,10 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
 
     Files that fail are reported together in one RawFileError after the others are loaded;
     the caller (the Dagster asset) fails, so nothing downstream is built or published.
+    Except for rosters and BPS files (HELD_BACK_TABLES): one that cannot be read, lacks a
+    required column or has no rows is held back (DESIGN §4) — recorded in the manifest with
+    its checksum, 0 rows and `held_back_reason`, listed in `meta.held_back_files` and in
+    `result.held_back` — and the night goes on without it.
     A byte-identical copy of another file is recorded in the manifest, not loaded (DESIGN §2).
     `pending_changes` says, read-only, whether this would change anything.
     """
@@ -859,10 +886,18 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
             table_exists = True
             if relative in current:  # a file never seen has no manifest row to close
                 _replace_manifest_row(con, source.table, relative)
-            con.execute(
-                _INSERT_MANIFEST,
-                [source.table, relative, decision.checksum, stat.st_size, rows, mtime_ns, None],
-            )
+            if rows == 0 and source.table in HELD_BACK_TABLES:
+                con.execute(
+                    _INSERT_HELD_BACK,
+                    [source.table, relative, decision.checksum, stat.st_size, mtime_ns,
+                     _held_back_reason(source, "has no rows (only a header)", empty=True)],
+                )  # fmt: skip
+            else:
+                con.execute(
+                    _INSERT_MANIFEST,
+                    [source.table, relative, decision.checksum, stat.st_size, rows, mtime_ns,
+                     None],
+                )  # fmt: skip
             con.execute("commit")
         except (RawFileError, duckdb.Error) as error:
             con.execute("rollback")
@@ -872,9 +907,16 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
             lines = str(error).strip().splitlines() or ["unreadable"]
             if isinstance(error, duckdb.Error):
                 lines = lines[:1]  # DuckDB appends internals after the first line
+            if source.table in HELD_BACK_TABLES:
+                _hold_back(con, source, relative, known, decision.checksum, stat, mtime_ns,
+                           _held_back_reason(source, " ".join(lines)))  # fmt: skip
+                plan.loaded(relative, decision.checksum)  # an identical copy is a copy of it
+                continue
             problems.append(f"- {relative}: " + "\n  ".join(lines))
             continue
         plan.loaded(relative, decision.checksum)
+        if rows == 0 and source.table in HELD_BACK_TABLES:
+            continue  # recorded as held back above, not loaded
         result.loaded.append(relative)
         result.rows_loaded += rows
 
@@ -897,6 +939,8 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
         result.total_rows = con.execute(
             f"select count(*) from raw.{_quote(source.table)}"
         ).fetchone()[0]
+    if source.table in HELD_BACK_TABLES:
+        result.held_back = _record_held_back(con, source.table)
     if problems:
         raise RawFileError(
             f"{len(problems)} file(s) for raw.{source.table} could not be loaded:\n"
@@ -928,6 +972,76 @@ def _skip_still_copying(result: SyncResult, relative: str) -> None:
         "finishes: the next run loads the whole file. If this repeats every night, check "
         "that no program keeps writing to it."
     )
+
+
+def _held_back_reason(source: RawSource, what: str, empty: bool = False) -> str:
+    """Plain words for a held-back file: what is wrong, what happens, what to do. A reader's
+    message that already says what to do (and may end with the reader's own words, in
+    brackets) keeps its advice, after what happens."""
+    what, said, todo = what.strip(), "", ""
+    if "What to do:" in what:
+        what, todo = (part.strip() for part in what.split("What to do:", 1))
+        if "(The reader said:" in todo:  # the reader's own words stay with the problem
+            todo, said = todo.split("(The reader said:", 1)
+            todo, said = todo.strip(), f" (The reader said:{said}"
+    what = what.rstrip(".") + said
+    if not todo and empty:
+        todo = (
+            "ask for the file again (a roster without rows is an export that went wrong, "
+            "not a programme that paid nobody), or remove it if it holds nothing"
+        )
+    elif not todo:
+        todo = f"fix or replace the file (same name, same folder). {source.hint}"
+    return (
+        f"{what}. It is held back: none of its rows are used and what it covers is marked "
+        f"incomplete in the marts. What to do: {todo.strip().rstrip('.')}; the next run loads "
+        "the corrected file."
+    )
+
+
+def _hold_back(
+    con: duckdb.DuckDBPyConnection,
+    source: RawSource,
+    relative: str,
+    known: _Known | None,
+    checksum: str,
+    stat,
+    mtime_ns: int | None,
+    reason: str,
+) -> None:
+    """Record a file the loader cannot use (DESIGN §4): its checksum, 0 rows and the reason,
+    so the same bytes are "unchanged" next night; the rows of an earlier version leave raw
+    (the agency replaced them)."""
+    con.execute("begin transaction")
+    if known is not None and _table_exists(con, "raw", source.table):
+        _retire_rows(con, source.table, relative)
+    _replace_manifest_row(con, source.table, relative)
+    con.execute(
+        _INSERT_HELD_BACK, [source.table, relative, checksum, stat.st_size, mtime_ns, reason]
+    )
+    con.execute("commit")
+
+
+def _record_held_back(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    """The loader's held-back files of `table` (active manifest rows with a reason), written
+    to meta.held_back_files in place of the loader's earlier list; returned (file, reason)."""
+    con.execute("begin transaction")
+    con.execute(
+        "delete from meta.held_back_files where table_name = ? and decided_by = 'loader'",
+        [table],
+    )
+    con.execute(
+        "insert into meta.held_back_files select table_name, file_path, held_back_reason, "
+        "'loader', now() from meta.file_manifest where table_name = ? and removed_at is null "
+        "and held_back_reason is not null",
+        [table],
+    )
+    con.execute("commit")
+    return con.execute(
+        "select file_path, reason from meta.held_back_files "
+        "where table_name = ? and decided_by = 'loader' order by file_path",
+        [table],
+    ).fetchall()
 
 
 def _replace_manifest_row(con: duckdb.DuckDBPyConnection, table: str, relative: str) -> None:

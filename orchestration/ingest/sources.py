@@ -281,6 +281,17 @@ SOURCES: tuple[RawSource, ...] = (
         required_columns=("kode_wilayah", "tahun", "indikator", "nilai"),
         optional_columns=("bulan",),
         hint="BPS tables as downloaded, the long download, or the tidy form (DESIGN §2.1).",
+        # the table exists even when every BPS file is held back (DESIGN §4)
+        empty_table_columns=(
+            "kode_wilayah",
+            "tahun",
+            "bulan",
+            "indikator",
+            "nilai",
+            "nama_wilayah_sumber",
+            "nilai_asli",
+            "alasan_karantina",
+        ),
         placement="bps/ or any subfolder of it: BPS tables as .csv, .xlsx, .xls or Web API .json",
     ),
     RawSource(

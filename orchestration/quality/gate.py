@@ -4,6 +4,11 @@ Dagster skips the assets downstream of a failed blocking check, but it can still
 dbt step for the models the failure does not reach, and a step that merely depends on
 assets still runs after that. tepat's rule is stricter: after any failed check or step,
 nothing more is built and nothing is published.
+
+A roster or BPS file that fails its raw gate is held back, not a failure (DESIGN §4): the
+loader records it instead of failing its asset, and the GE check passes after writing it to
+meta.held_back_files (orchestration/quality/holdback.py), so it never reaches this list and
+the night publishes everything else. What every mart stands on still fails here.
 """
 
 from collections.abc import Iterable

@@ -20,7 +20,8 @@ def dbt_failure_report(run_results: dict[str, Any], warehouse: Path | str) -> st
             blocked_files = con.execute(
                 "select tabel, file_sumber, jumlah_baris, baris_dikarantina, persen_dikarantina, "
                 "ambang_persen, rincian_alasan from quarantine.quarantine_files "
-                "where is_melebihi_ambang order by file_sumber"
+                # held-back roster/BPS files do not block (DESIGN §4): tepat run lists them
+                "where is_melebihi_ambang and not is_ditahan order by file_sumber"
             ).fetchall()
             for _, file, *_ in blocked_files:
                 examples[file] = con.execute(

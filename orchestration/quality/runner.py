@@ -89,19 +89,51 @@ class SuiteOutcome:
 
     @property
     def success(self) -> bool:
-        return all(f.success for f in self.findings)
+        """No failure blocks: failures of files that are held back do not (DESIGN §4)."""
+        return not self.blocking_failures
 
     @property
     def failures(self) -> list[Finding]:
         return [f for f in self.findings if not f.success]
 
+    @property
+    def blocking_failures(self) -> list[Finding]:
+        held = self.held_back
+        return [f for f in self.failures if f.file not in held]
+
+    @property
+    def held_back(self) -> dict[str, list[Finding]]:
+        """Files held back whole, with their failed findings: in a suite that holds back
+        files (rosters, BPS), every file that fails a per-file expectation."""
+        if not self.suite.holds_back_files:
+            return {}
+        held: dict[str, list[Finding]] = {}
+        for finding in self.failures:
+            if finding.file is not None:
+                held.setdefault(finding.file, []).append(finding)
+        return held
+
     def report(self) -> str:
-        if self.success:
+        held = self.held_back
+        blocking = self.blocking_failures
+        if not self.failures:
             return f"{self.suite.check_name}: all {len(self.findings)} expectations passed."
-        lines = [f"{self.suite.check_name} failed ({len(self.failures)} of {len(self.findings)}):"]
-        lines += [f"- {finding.sentence()}" for finding in self.failures[:20]]
-        if len(self.failures) > 20:
-            lines.append(f"- … and {len(self.failures) - 20} more (see `tepat check`).")
+        if blocking:
+            lines = [f"{self.suite.check_name} failed ({len(blocking)} of {len(self.findings)}):"]
+            lines += [f"- {finding.sentence()}" for finding in blocking[:20]]
+            if len(blocking) > 20:
+                lines.append(f"- … and {len(blocking) - 20} more (see `tepat check`).")
+        else:
+            lines = [f"{self.suite.check_name} passed for every file it does not hold back."]
+        if held:
+            lines.append(
+                f"{len(held)} file(s) held back (none of their rows are used; the night goes "
+                "on without them, DESIGN §4):"
+            )
+            for findings in list(held.values())[:20]:
+                lines += [f"- {finding.sentence()}" for finding in findings[:3]]
+            if len(held) > 20:
+                lines.append(f"- … and {len(held) - 20} more files (see `tepat check`).")
         return "\n".join(lines)
 
 
@@ -212,12 +244,25 @@ def _chunks(con: duckdb.DuckDBPyConnection, query: str, params: list[Any], rows:
 
 
 def _examples_from_frame(frame: pd.DataFrame, config: dict[str, Any], column: str) -> list[str]:
-    """The raw values behind a failed flag: rows whose checked column is not in its set."""
-    checked = config["kwargs"].get("column")
-    allowed = config["kwargs"].get("value_set")
-    if column not in frame.columns or checked not in frame.columns or allowed is None:
+    """The values of `column` in the rows that failed: whose checked column is not in its
+    set, or outside its bounds; distinct, at most five."""
+    kwargs = config["kwargs"]
+    checked, allowed = kwargs.get("column"), kwargs.get("value_set")
+    low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    if column not in frame.columns or checked not in frame.columns:
         return []
-    bad = frame.loc[~frame[checked].isin(allowed), column].head(5)
+    values = frame[checked]
+    if allowed is not None:
+        failed = ~values.isin(allowed)
+    elif low is not None or high is not None:
+        failed = pd.Series(False, index=frame.index)
+        if low is not None:
+            failed |= values < low  # a missing value compares false: it did not fail
+        if high is not None:
+            failed |= values > high
+    else:
+        return []
+    bad = frame.loc[failed, column].drop_duplicates().head(5)
     return [mask_value(value) for value in bad.tolist()]
 
 
@@ -226,7 +271,7 @@ def _merge(findings: list[Finding], result, template: Finding, examples: list[st
     found = findings[0] if findings else template
     details = result.result or {}
     for value in examples:
-        if len(found.examples) < 5:
+        if len(found.examples) < 5 and value not in found.examples:
             found.examples.append(value)
     found.element_count += int(details.get("element_count") or 0)
     found.unexpected_count += int(details.get("unexpected_count") or 0)

@@ -8,6 +8,9 @@ A suite is GX 1.x JSON (`name`, `expectations`, `meta`). tepat adds, in `meta`:
   file by file (the query returns `_source_file`), so a failure names its file.
 Expectations with `meta.quarantine_rule: true` describe a row rule whose bad rows are
 quarantined: they get `mostly = 1 - threshold` of the file, from thresholds.yml.
+- `holds_back_files: true` (rosters, BPS): a file that fails a per-file expectation is held
+  back whole instead of failing the check (DESIGN §4); the check writes it to
+  meta.held_back_files (orchestration/quality/holdback.py), which dbt reads.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ class Suite:
     batches: dict[str, dict[str, Any]]
     expectations: list[dict[str, Any]]
     description: str
+    #: a failing file is held back, not blocking (DESIGN §4)
+    holds_back_files: bool = False
 
     @property
     def check_name(self) -> str:
@@ -55,6 +60,7 @@ def load_suites(expectations_dir: Path) -> list[Suite]:
                 batches=batches,
                 expectations=data["expectations"],
                 description=meta.get("guards", ""),
+                holds_back_files=bool(meta.get("holds_back_files", False)),
             )
         )
     return suites

@@ -1,5 +1,6 @@
-"""Quality gates: bad rows are quarantined with their reason, bad files block the run, and a
-blocked run leaves the previously published marts byte-identical.
+"""Quality gates: bad rows are quarantined with their reason; a bad registry file blocks the
+run, and a blocked run leaves the previously published marts byte-identical; a bad roster or
+BPS file is held back whole and the night publishes the rest (DESIGN §4).
 
 One small generated dataset is run once as the baseline; every scenario copies it, breaks
 one thing the way real files break, and runs the real nightly job again.
@@ -107,6 +108,27 @@ def assert_blocked(paths, result, before, release_before, *words: str) -> str:
     for word in words:
         assert word in report, f"{word!r} not in the failure report:\n{report}"
     return report
+
+
+def assert_held_back(paths, result, before, release_before, file: str, *words: str) -> str:
+    """The night published without `file`, which is held back with a reason naming `words`."""
+    from orchestration.quality.holdback import held_back_files
+
+    assert result.success
+    assert os.readlink(paths.marts_dir) != release_before, "the night must publish"
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        reasons = {h.file: h.reason for h in held_back_files(con)}
+        used = con.execute(
+            "select count(*) from intermediate.int_roster_rows_valid where _source_file = ? "
+            "union all "
+            "select count(*) from intermediate.int_bps_indicators_valid where _source_file = ?",
+            [file, file],
+        ).fetchall()
+    assert file in reasons, f"{file} not held back: {reasons}"
+    assert used == [(0,), (0,)], "none of a held-back file's rows may be used"
+    for word in words:
+        assert word in reasons[file], f"{word!r} not in the reason:\n{reasons[file]}"
+    return reasons[file]
 
 
 def quarantine(paths: Paths, file: str) -> dict[str, int]:
@@ -239,7 +261,7 @@ def test_a_repeated_id_keluarga_blocks_the_run(baseline, tmp_path):
     )
 
 
-def test_a_roster_with_60_percent_invalid_niks_blocks_the_run(baseline, tmp_path):
+def test_a_roster_with_60_percent_invalid_niks_is_held_back(baseline, tmp_path):
     def breaks(raw: Path) -> None:
         people = registry_niks(raw, "5371", 50)
         rows = [[nik, kk, nama, desa, "3", "600000"] for nik, kk, nama, desa in people]
@@ -248,7 +270,7 @@ def test_a_roster_with_60_percent_invalid_niks_blocks_the_run(baseline, tmp_path
         write_roster(raw / "rosters/5371/2025/BPNT/rusak.csv", rows)
 
     paths, *rest = run_scenario(baseline, tmp_path, breaks)
-    report = assert_blocked(
+    report = assert_held_back(
         paths, *rest, "rosters/5371/2025/BPNT/rusak.csv", "30 of 50 rows (60.0 %)", "What to do"
     )
     assert "*" in report  # examples are masked
@@ -260,12 +282,14 @@ def test_a_roster_with_60_percent_invalid_niks_blocks_the_run(baseline, tmp_path
     from orchestration.cli import app
 
     checked = CliRunner().invoke(app, ["check"], env={"TEPAT_DATA_DIR": str(paths.data_dir)})
-    assert checked.exit_code == 1
-    assert "ge_raw_roster_rows" in checked.output
-    assert "rosters/5371/2025/BPNT/rusak.csv" in checked.output.replace("\n", "")
+    assert checked.exit_code == 0, checked.output  # held back, nothing blocks
+    output = checked.output.replace("\n", "")
+    assert "Held back: 1 file(s)" in output
+    assert "rosters/5371/2025/BPNT/rusak.csv" in output
+    assert "HELD BACK" in output
 
 
-def test_an_xlsx_roster_whose_niks_were_typed_as_numbers_blocks_the_run(baseline, tmp_path):
+def test_an_xlsx_roster_whose_niks_were_typed_as_numbers_is_held_back(baseline, tmp_path):
     def breaks(raw: Path) -> None:
         path = raw / "rosters/5371/2025/BPNT/dinsos.xlsx"
         path.parent.mkdir(parents=True)
@@ -278,19 +302,20 @@ def test_an_xlsx_roster_whose_niks_were_typed_as_numbers_blocks_the_run(baseline
             sheet.write_number(i, 2, 600000)
         workbook.close()
 
-    assert_blocked(
+    assert_held_back(
         *run_scenario(baseline, tmp_path, breaks),
         "rosters/5371/2025/BPNT/dinsos.xlsx",
         "Format the NIK column as Text",
     )
 
 
-def test_implausible_bps_values_are_quarantined_and_a_file_of_them_blocks(baseline, tmp_path):
+def test_implausible_bps_values_are_quarantined_and_a_file_of_them_is_held_back(baseline, tmp_path):
     """DESIGN §2.1 (issue 15): a value implausible for its indicator (a P0 of 140) is
     quarantined with its file, line and reason, and its file's other values load; a file
     past its quarantine threshold (expectations/thresholds.yml: over 5 % of its rows and at
-    least 5) blocks the night. (tests/e2e/test_real_bps_night.py shows a night that
-    publishes beside a quarantined BPS row.)"""
+    least 5) is held back whole and the night publishes the rest (DESIGN §4).
+    (tests/e2e/test_real_bps_night.py shows a night that publishes beside a quarantined BPS
+    row.)"""
     demo = "bps/bps_indikator_kabkota.csv"
     lines: list[str] = []
 
@@ -308,7 +333,7 @@ def test_implausible_bps_values_are_quarantined_and_a_file_of_them_blocks(baseli
         )
 
     paths, *rest = run_scenario(baseline, tmp_path, breaks)
-    assert_blocked(paths, *rest, "bps/p0_salah_satuan.csv")
+    assert_held_back(paths, *rest, "bps/p0_salah_satuan.csv", "is_nilai_wajar", "What to do")
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         quarantined = con.execute(
             "select file_sumber, nomor_baris, kolom, nilai, alasan from quarantine.quarantine_rows "
@@ -320,26 +345,48 @@ def test_implausible_bps_values_are_quarantined_and_a_file_of_them_blocks(baseli
     assert "140" in quarantined[0][4] and "0–100" in quarantined[0][4]
 
 
-def test_an_empty_roster_file_blocks_the_run(baseline, tmp_path):
+def test_an_empty_roster_file_is_held_back(baseline, tmp_path):
     def breaks(raw: Path) -> None:
         write_roster(raw / "rosters/5371/2025/PKH/kosong.csv", [])
 
-    assert_blocked(
+    assert_held_back(
         *run_scenario(baseline, tmp_path, breaks),
-        "ge_raw_roster_rows",
         "rosters/5371/2025/PKH/kosong.csv",
+        "has no rows",
+        "What to do",
     )
 
 
-def test_a_roster_without_a_nik_column_blocks_the_run(baseline, tmp_path):
+def test_a_roster_without_a_nik_column_is_held_back(baseline, tmp_path):
     def breaks(raw: Path) -> None:
         path = raw / "rosters/5371/2025/PKH/tanpa_nik.csv"
         path.write_text("nama,nilai_bantuan\nBudi,750000\n")
 
-    assert_blocked(
+    assert_held_back(
         *run_scenario(baseline, tmp_path, breaks),
         "rosters/5371/2025/PKH/tanpa_nik.csv",
         "nik",
+        "What to do",
+    )
+
+
+def test_a_registry_snapshot_over_its_threshold_still_blocks_the_run(baseline, tmp_path):
+    """What every mart stands on blocks the night (DESIGN §4): 5 % of a snapshot's
+    households with a desil outside 1-10 is over the registry's 2 %."""
+
+    def breaks(raw: Path) -> None:
+        keluarga = raw / "registry" / "2025-12-31" / "keluarga.csv"
+        lines = keluarga.read_text().splitlines()
+        column = lines[0].split(",").index("desil")
+        for i in range(1, 1 + max(5, len(lines) // 20)):
+            cells = lines[i].split(",")
+            cells[column] = "11"
+            lines[i] = ",".join(cells)
+        keluarga.write_text("\n".join(lines) + "\n")
+
+    assert_blocked(
+        *run_scenario(baseline, tmp_path, breaks),
+        "registry/2025-12-31/keluarga.csv",
         "What to do",
     )
 

@@ -61,6 +61,52 @@ def test_roster_rows_keep_file_row_and_folder(tmp_path, con):
     ]  # fmt: skip
 
 
+def test_a_bad_roster_is_held_back_and_the_others_load(tmp_path, con):
+    """DESIGN §4: an empty roster and one without a NIK column are held back — recorded with
+    their checksum, 0 rows and the reason — while the good roster loads; unchanged, they stay
+    unchanged (nothing pending); corrected, the file loads in their place; a loaded roster
+    replaced by a broken version loses its old rows (the agency replaced them)."""
+    good = write(tmp_path / "rosters/5371/2025/PKH/tahap1.csv", "nik\n5371011505800001\n")
+    empty = write(tmp_path / "rosters/5371/2025/BPNT/kosong.csv", "nik,nama\n")
+    no_nik = write(tmp_path / "rosters/5371/2025/PIP/pip.csv", "nama\nBudi\n")
+    result = sync_source(con, ROSTERS, tmp_path)
+    assert result.loaded == ["rosters/5371/2025/PKH/tahap1.csv"]
+    held = dict(result.held_back)
+    assert set(held) == {"rosters/5371/2025/BPNT/kosong.csv", "rosters/5371/2025/PIP/pip.csv"}
+    assert "has no rows" in held["rosters/5371/2025/BPNT/kosong.csv"]
+    assert "no NIK column" in held["rosters/5371/2025/PIP/pip.csv"]
+    assert all("What to do" in reason and "held back" in reason for reason in held.values())
+    manifest = con.execute(
+        "select file_path, row_count, held_back_reason is not null from meta.file_manifest "
+        "where removed_at is null order by file_path"
+    ).fetchall()
+    assert manifest == [
+        ("rosters/5371/2025/BPNT/kosong.csv", 0, True),
+        ("rosters/5371/2025/PIP/pip.csv", 0, True),
+        ("rosters/5371/2025/PKH/tahap1.csv", 1, False),
+    ]
+    listed = con.execute(
+        "select file_path, decided_by from meta.held_back_files order by 1"
+    ).fetchall()
+    assert listed == [(f, "loader") for f in sorted(held)]
+    assert loader.pending_changes(con, ROSTERS, tmp_path) == []
+    again = sync_source(con, ROSTERS, tmp_path)
+    assert again.loaded == [] and len(again.unchanged) == 3 and len(again.held_back) == 2
+
+    write(no_nik, "nik,nama\n5371011505800002,Budi\n")  # corrected
+    write(good, "nama\nAni\n")  # a broken new version of a loaded roster
+    empty.unlink()
+    assert sorted(loader.pending_changes(con, ROSTERS, tmp_path)) == sorted(
+        [str(p.relative_to(tmp_path)) for p in (good, no_nik, empty)]
+    )
+    fixed = sync_source(con, ROSTERS, tmp_path)
+    assert fixed.loaded == ["rosters/5371/2025/PIP/pip.csv"]
+    assert [file for file, _ in fixed.held_back] == ["rosters/5371/2025/PKH/tahap1.csv"]
+    assert con.execute("select _source_file, nik from raw.roster_rows").fetchall() == [
+        ("rosters/5371/2025/PIP/pip.csv", "5371011505800002")
+    ]
+
+
 def test_same_file_twice_changes_nothing_and_changed_file_replaces(tmp_path, con):
     path = write(tmp_path / "rosters/5371/2025/PKH/a.csv", "nik\n1\n2\n")
     sync_source(con, ROSTERS, tmp_path)
@@ -186,7 +232,9 @@ def test_a_bps_table_as_downloaded_loads_as_tidy_rows(tmp_path, con):
     assert numbers > 2  # the title lines come first
 
 
-def test_unmatched_bps_names_fail_until_the_user_adds_an_alias(tmp_path, con):
+def test_unmatched_bps_names_hold_the_file_back_until_the_user_adds_an_alias(tmp_path, con):
+    """DESIGN §4: an unreadable BPS file is held back (recorded with its reason and 0 rows),
+    not a failed night; the alias file changes its checksum, so it loads next time."""
     table = tmp_path / "bps" / "p0_ntt.csv"
     table.parent.mkdir()
     table.write_text(
@@ -195,19 +243,25 @@ def test_unmatched_bps_names_fail_until_the_user_adds_an_alias(tmp_path, con):
         "Kota Kupang;8,61;7,57\n",
         encoding="utf-8",
     )
-    with pytest.raises(RawFileError) as failed:
-        sync_source(con, BPS, tmp_path)
-    message = str(failed.value)
-    assert "bps/p0_ntt.csv" in message
+    result = sync_source(con, BPS, tmp_path)
+    assert result.loaded == [] and [file for file, _ in result.held_back] == ["bps/p0_ntt.csv"]
+    message = result.held_back[0][1]
     assert "'Kupang Raya' (row 3) under province 53" in message
     assert str(tmp_path / "referensi" / "alias_wilayah_bps.csv") in message
-    assert con.execute("select count(*) from meta.file_manifest").fetchone()[0] == 0
+    assert "held back" in message and "What to do" in message
+    assert con.execute(
+        "select row_count, held_back_reason is not null from meta.file_manifest"
+    ).fetchall() == [(0, True)]
+    again = sync_source(con, BPS, tmp_path)  # the same bytes: unchanged, still held back
+    assert again.unchanged == ["bps/p0_ntt.csv"] and len(again.held_back) == 1
 
     aliases = write(
         tmp_path / "referensi" / "alias_wilayah_bps.csv",
         "bps_name,province_code,kode_wilayah\nKupang Raya,53,5301\n",
     )
-    assert sync_source(con, BPS, tmp_path).loaded == ["bps/p0_ntt.csv"]
+    fixed = sync_source(con, BPS, tmp_path)
+    assert fixed.loaded == ["bps/p0_ntt.csv"] and fixed.held_back == []
+    assert con.execute("select count(*) from meta.held_back_files").fetchone()[0] == 0
     values = con.execute(
         "select kode_wilayah, tahun, nilai from raw.bps_indicators order by 1, 2"
     ).fetchall()

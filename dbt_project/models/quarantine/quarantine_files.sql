@@ -1,7 +1,10 @@
 -- Per raw file: rows loaded, accepted and quarantined, the reasons, and whether the
--- quarantined share is above the file's threshold (expectations/thresholds.yml), in which
--- case the file blocks the run: its test fails, and every model that reads the valid rows
--- (the *_valid models depend on this one) is skipped, so nothing new is published.
+-- quarantined share is above the file's threshold (expectations/thresholds.yml).
+-- Registry files above it block the run: its test fails, and every model that reads the
+-- valid rows (the *_valid models depend on this one) is skipped, so nothing new is
+-- published. Rosters and BPS files are held back instead (DESIGN §4): whether one is
+-- is decided once, by the loader and the raw table's GE gate (meta.held_back_files, read
+-- here through file_ditahan), not computed again here; is_ditahan says so.
 {% set checked = [
     ('dtsen_keluarga', 'int_dtsen_households_checked'),
     ('dtsen_anggota', 'int_dtsen_members_checked'),
@@ -60,8 +63,15 @@ select
     cast(baris_dikarantina as bigint) as baris_dikarantina,
     100.0 * baris_dikarantina / jumlah_baris as persen_dikarantina,
     100.0 * ambang as ambang_persen,
-    baris_dikarantina > jumlah_baris * ambang
-        and baris_dikarantina >= {{ quarantine_min_bad_rows() }} as is_melebihi_ambang,
+    case
+        when tabel in {{ held_back_tables() }}
+            then per_file.file_sumber in (select file_sumber from {{ ref('file_ditahan') }})
+        else baris_dikarantina > jumlah_baris * ambang
+            and baris_dikarantina >= {{ quarantine_min_bad_rows() }}
+    end as is_melebihi_ambang,
+    tabel in {{ held_back_tables() }}
+        and per_file.file_sumber in (select file_sumber from {{ ref('file_ditahan') }})
+        as is_ditahan,
     rincian_alasan,
     cast(baris_nik_dipulihkan as bigint) as baris_nik_dipulihkan
 

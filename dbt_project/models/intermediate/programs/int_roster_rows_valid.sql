@@ -1,7 +1,8 @@
 {{ config(materialized='view') }}
 -- depends_on: {{ ref('quarantine_files') }}
--- Roster rows that passed every row rule. Built after quarantine_files, whose test blocks
--- every model reading these rows when a file is above its quarantine threshold.
+-- Roster rows that passed every row rule, from files that are not held back (DESIGN §4:
+-- a held-back file is left out whole, its good rows too). Built after quarantine_files.
 select * exclude (alasan_karantina, kolom_karantina, nilai_karantina)
 from {{ ref('int_roster_rows_checked') }}
 where alasan_karantina is null
+    and _source_file not in (select file_sumber from {{ ref('file_ditahan') }})

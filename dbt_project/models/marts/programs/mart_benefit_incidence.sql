@@ -67,4 +67,20 @@ final as (
 
 )
 
-select * from final
+select
+    final.*,
+    incomplete.catatan_kelengkapan is null as is_data_lengkap,
+    incomplete.catatan_kelengkapan
+
+from final
+-- DESIGN §4: a held-back roster file marks its programme × year incomplete (any tahap)
+left join (
+    select
+        kode_program,
+        tahun,
+        string_agg(catatan_kelengkapan, ' ' order by tahap) as catatan_kelengkapan
+    from {{ ref('int_roster_periods_incomplete') }}
+    group by kode_program, tahun
+) as incomplete
+    on final.kode_program = incomplete.kode_program
+    and final.tahun = incomplete.tahun

@@ -152,6 +152,34 @@ final as (
         and combined.tahap = paid.tahap
         and combined.kode_wilayah = paid.kode_wilayah
 
+),
+
+-- DESIGN §4: a held-back roster file marks its programme × year × tahap incomplete (every
+-- tahap of the year when the file's tahap cannot be told)
+incomplete as (
+
+    select
+        periods.kode_program,
+        periods.tahun,
+        periods.tahap,
+        string_agg(distinct gaps.catatan_kelengkapan, ' ') as catatan_kelengkapan
+
+    from (select distinct kode_program, tahun, tahap from final) as periods
+    inner join {{ ref('int_roster_periods_incomplete') }} as gaps
+        on periods.kode_program = gaps.kode_program
+        and periods.tahun = gaps.tahun
+        and (gaps.tahap is null or periods.tahap = gaps.tahap)
+    group by 1, 2, 3
+
 )
 
-select * from final
+select
+    final.*,
+    incomplete.catatan_kelengkapan is null as is_data_lengkap,
+    incomplete.catatan_kelengkapan
+
+from final
+left join incomplete
+    on final.kode_program = incomplete.kode_program
+    and final.tahun = incomplete.tahun
+    and final.tahap = incomplete.tahap

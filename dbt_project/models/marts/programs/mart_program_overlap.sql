@@ -2,6 +2,17 @@
 -- every level, and how many of the poorest (desil 1–2) receive none at all.
 with
 
+incomplete_years as (
+
+    -- DESIGN §4: a held-back roster file leaves its year's programme counts incomplete
+    select
+        tahun,
+        string_agg(catatan_kelengkapan, ' ' order by kode_program, tahap) as catatan_kelengkapan
+    from {{ ref('int_roster_periods_incomplete') }}
+    group by tahun
+
+),
+
 household_counts as (
 
     select
@@ -55,8 +66,12 @@ select
     cast(by_level.keluarga_desil_1_2 as bigint) as keluarga_desil_1_2,
     cast(by_level.keluarga_desil_1_2_tanpa_program as bigint) as keluarga_desil_1_2_tanpa_program,
     100.0 * by_level.keluarga_desil_1_2_tanpa_program / nullif(by_level.keluarga_desil_1_2, 0)
-        as persen_desil_1_2_tanpa_program
+        as persen_desil_1_2_tanpa_program,
+    incomplete.catatan_kelengkapan is null as is_data_lengkap,
+    incomplete.catatan_kelengkapan
 
 from by_level
 left join {{ ref('dim_wilayah') }} as wilayah
     on by_level.kode_wilayah = wilayah.kode_wilayah
+left join incomplete_years as incomplete
+    on by_level.tahun = incomplete.tahun

@@ -2,6 +2,17 @@
 -- of programmes with the number of households receiving both that year, ranked.
 with
 
+incomplete_years as (
+
+    -- DESIGN §4: a held-back roster file leaves its year's programme counts incomplete
+    select
+        tahun,
+        string_agg(catatan_kelengkapan, ' ' order by kode_program, tahap) as catatan_kelengkapan
+    from {{ ref('int_roster_periods_incomplete') }}
+    group by tahun
+
+),
+
 received as (
 
     select distinct tahun, id_keluarga, kode_wilayah as kode_desa, desil, kode_program
@@ -57,8 +68,12 @@ select
     rank() over (
         partition by by_level.tahun, by_level.tingkat_wilayah, by_level.kode_wilayah
         order by by_level.jumlah_keluarga desc
-    ) as peringkat
+    ) as peringkat,
+    incomplete.catatan_kelengkapan is null as is_data_lengkap,
+    incomplete.catatan_kelengkapan
 
 from by_level
 left join {{ ref('dim_wilayah') }} as wilayah
     on by_level.kode_wilayah = wilayah.kode_wilayah
+left join incomplete_years as incomplete
+    on by_level.tahun = incomplete.tahun

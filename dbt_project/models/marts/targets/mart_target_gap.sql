@@ -350,6 +350,40 @@ final as (
 
     from explained
 
+),
+
+-- DESIGN §4: a held-back BPS file marks the region × indicator series it held (every year:
+-- its values feed the trend and projection too), or every row when it could not be read.
+-- jumlah_penduduk_miskin also feeds the p0 rows' penduduk_miskin_perlu_dientaskan.
+incomplete as (
+
+    select
+        final.kode_wilayah,
+        final.dokumen,
+        final.indikator,
+        final.tahun,
+        string_agg(distinct gaps.catatan_kelengkapan, ' ') as catatan_kelengkapan
+
+    from final
+    inner join {{ ref('int_bps_values_incomplete') }} as gaps
+        on (gaps.kode_wilayah is null or gaps.kode_wilayah = final.kode_wilayah)
+        and (
+            gaps.indikator is null
+            or gaps.indikator = final.indikator
+            or (gaps.indikator = 'jumlah_penduduk_miskin' and final.indikator = 'p0')
+        )
+    group by 1, 2, 3, 4
+
 )
 
-select * from final
+select
+    final.*,
+    incomplete.catatan_kelengkapan is null as is_data_lengkap,
+    incomplete.catatan_kelengkapan
+
+from final
+left join incomplete
+    on final.kode_wilayah = incomplete.kode_wilayah
+    and final.dokumen = incomplete.dokumen
+    and final.indikator = incomplete.indikator
+    and final.tahun = incomplete.tahun
