@@ -159,7 +159,82 @@ def _run_locked(paths: Paths, run_id: str, demo_households: int, force: bool) ->
     elapsed = time.perf_counter() - started
     print_summary(paths, result, elapsed)
     if not result.success:
+        storage = storage_problem_of(result, paths)
+        if storage:  # also when a step other than ours met it (a check writing its result)
+            console.print(f"[bold red]What stopped the run[/]: {storage}", soft_wrap=True)
         raise typer.Exit(code=1)
+
+
+def storage_problem_of(result, paths: Paths) -> str | None:
+    """The plain message when a failed run met a full disk or a damaged warehouse file in
+    any of its steps (orchestration/diskspace.py), else None."""
+    from orchestration.diskspace import storage_problem
+
+    for event in result.all_events:
+        if not event.is_step_failure:
+            continue
+        data = event.step_failure_data
+        texts = [data.user_failure_data.description] if data.user_failure_data else []
+        error = data.error
+        while error is not None:
+            texts.append(error.message)
+            error = error.cause or error.context
+        for text in texts:
+            message = storage_problem(
+                text or "", paths.warehouse, paths.raw_dir, f"the step {event.step_key}"
+            )
+            if message:
+                return message
+    return None
+
+
+@app.command()
+def rebuild() -> None:
+    """Rebuild the warehouse from data/raw/ when its file is damaged: the old file is moved
+    aside (kept, never deleted), every raw file is loaded again and the marts are published."""
+    import uuid
+
+    from orchestration.rebuild import move_aside, restore_publications
+    from orchestration.runlock import RunInProgress, night_lock
+
+    verval.ensure_pseudonym_key()
+    paths = Paths.from_env()
+    ensure_dagster_home()
+    if is_empty(paths.raw_dir):
+        console.print(
+            f"Nothing to rebuild from: {paths.raw_dir} holds no files. The warehouse is built "
+            "from the files under data/raw/; put them back first (from your backup)."
+        )
+        raise typer.Exit(code=2)
+    run_id = str(uuid.uuid4())
+    try:
+        with night_lock(paths.data_dir, run_id, "`tepat rebuild`"):
+            settle_before_run(paths, run_id)
+            for moved in move_aside(paths):
+                console.print(f"Moved the old warehouse file aside: {moved} (kept; delete it "
+                              "yourself once the rebuilt warehouse serves you well).",
+                              soft_wrap=True)  # fmt: skip
+            restored = restore_publications(paths)
+            if restored:
+                console.print(f"Restored the history of {restored} publication(s) from "
+                              "data/.marts_releases/*/release.json.")  # fmt: skip
+            from orchestration.definitions import prepare_dbt
+
+            prepare_dbt(paths)
+            started = time.perf_counter()
+            result = execute_nightly(
+                paths, progress=True, force=True, run_id=run_id, launched_by="tepat rebuild"
+            )
+            print_summary(paths, result, time.perf_counter() - started)
+    except RunInProgress as error:
+        console.print(f"[bold yellow]Not started[/]: {error}", soft_wrap=True)
+        raise typer.Exit(code=RUN_IN_PROGRESS_EXIT) from None
+    if not result.success:
+        storage = storage_problem_of(result, paths)
+        if storage:
+            console.print(f"[bold red]What stopped the rebuild[/]: {storage}", soft_wrap=True)
+        raise typer.Exit(code=1)
+    console.print("[bold green]Rebuilt[/]: the warehouse was built again from data/raw/.")
 
 
 def settle_before_run(paths: Paths, run_id: str) -> None:

@@ -8,10 +8,11 @@ aside (never deletes it) and rebuilds the warehouse from data/raw/, the source o
 (orchestration/rebuild.py).
 
 `damaged_warehouse_message` is the quick look `tepat run` takes before it starts: it opens
-the file and reads its catalogue and its small bookkeeping tables, which finds a truncated
-or overwritten file. Damage deep inside a large table shows only when that table is read;
-the run then fails with the same message (`looks_damaged` recognises DuckDB's errors).
-`check_whole` reads every table, for `tepat rebuild --check`.
+the file and reads every block of every table (a warehouse up to `FULL_CHECK_BYTES`; of a
+larger one, its catalogue and bookkeeping tables only), which finds a truncated or
+overwritten file. Damage the quick look misses shows when the run reads the damaged table;
+the run then fails with the same message (`looks_damaged` recognises DuckDB's errors, and
+orchestration/diskspace.py `storage_problem` turns them into it).
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ _DAMAGED = (
     "failed to read database header",
     "wal file is corrupt",
 )
+#: Up to this size `tepat run` reads the whole warehouse before it starts (every block's
+#: checksum; about ten seconds per GB); a larger one only its catalogue and bookkeeping.
+FULL_CHECK_BYTES = 2 * 1024**3
+
 _LOCKED = ("could not set lock on file", "conflicting lock is held")
 
 
@@ -68,14 +73,15 @@ def damaged_warehouse_message(paths: Paths) -> str | None:
     warehouse = paths.warehouse
     if not warehouse.exists():
         return None
+    whole = warehouse.stat().st_size <= FULL_CHECK_BYTES
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
             tables = con.execute(
                 "select schema_name, table_name from duckdb_tables() "
-                "where schema_name in ('meta', 'quarantine')"
+                + ("" if whole else "where schema_name in ('meta', 'quarantine')")
             ).fetchall()
             for schema, table in tables:
-                con.execute(f'select * from "{schema}"."{table}"').fetchall()
+                _read_every_block(con, schema, table)
     except duckdb.Error as error:
         if any(part in str(error).lower() for part in _LOCKED):
             return locked_advice(warehouse, str(error))
@@ -85,13 +91,7 @@ def damaged_warehouse_message(paths: Paths) -> str | None:
     return None
 
 
-def check_whole(warehouse: Path) -> str | None:
-    """Read every table of the warehouse: None when all of it reads, else DuckDB's error."""
-    try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            tables = con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
-            for schema, table in tables:
-                con.execute(f'select * from "{schema}"."{table}"').fetch_arrow_table()
-    except duckdb.Error as error:
-        return str(error)
-    return None
+def _read_every_block(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
+    """Read every column of every row (a hash of the whole row: streamed, no memory to speak
+    of), so that DuckDB checks the checksum of each block the table holds."""
+    con.execute(f'select count(hash(_row_)) from "{schema}"."{table}" as _row_').fetchone()
