@@ -80,7 +80,8 @@ class RunInProgress(RuntimeError):
             f"A nightly run is already in progress on {lock_path.parent}: {who}. "
             "Only one run at a time may write the warehouse, so this one did not start. "
             "What to do: wait until that run ends (the Dagster UI or its terminal shows it) "
-            "and run again, or start this one with `tepat run --wait`. Nothing was changed."
+            "and run again, or let `tepat run --wait 30` wait up to 30 minutes for it. "
+            "Nothing was changed."
         )
 
 
