@@ -168,24 +168,39 @@ def _run_locked(paths: Paths, run_id: str, demo_households: int, force: bool) ->
 def storage_problem_of(result, paths: Paths) -> str | None:
     """The plain message when a failed run met a full disk or a damaged warehouse file in
     any of its steps (orchestration/diskspace.py), else None."""
-    from orchestration.diskspace import storage_problem
+    from orchestration.diskspace import is_plain_storage_message, storage_problem
 
-    for event in result.all_events:
-        if not event.is_step_failure:
-            continue
+    failures = [event for event in result.all_events if event.is_step_failure]
+    # A step's own failure first (loading, dbt, publishing), then the checks that followed.
+    for event in sorted(failures, key=lambda event: "_ge_" in (event.step_key or "")):
         data = event.step_failure_data
         texts = [data.user_failure_data.description] if data.user_failure_data else []
+        if texts and is_plain_storage_message(texts[0]):
+            return texts[0]  # the step said it plainly already (raw assets, dbt, publish)
         error = data.error
         while error is not None:
             texts.append(error.message)
             error = error.cause or error.context
         for text in texts:
             message = storage_problem(
-                text or "", paths.warehouse, paths.raw_dir, f"the step {event.step_key}"
+                text or "", paths.warehouse, paths.raw_dir, step_in_words(event.step_key)
             )
             if message:
                 return message
     return None
+
+
+def step_in_words(step_key: str) -> str:
+    """What a step of the nightly job does, for an operator (its key is for engineers)."""
+    if step_key == "tepat_dbt_models":
+        return "rebuilding the warehouse (dbt)"
+    if step_key.startswith("publish__"):
+        return "publishing the marts"
+    asset, _, check = step_key.partition("_ge_")
+    table = asset.replace("__", ".", 1)
+    if check:
+        return f"checking {table} (quality checks)"
+    return f"loading {table}" if asset.startswith("raw__") else f"the step {step_key}"
 
 
 @app.command()
@@ -531,9 +546,9 @@ def failure_report(result) -> str:
         lines.append(
             text or f"Check {check.check_name} on {check.asset_key.to_user_string()} failed."
         )
-    for event in result.all_events:
-        if not event.is_step_failure:
-            continue
+    failures = [event for event in result.all_events if event.is_step_failure]
+    # A step's own failure first (loading, dbt, publishing), then the checks that followed.
+    for event in sorted(failures, key=lambda event: "_ge_" in (event.step_key or "")):
         data = event.step_failure_data
         if data.user_failure_data and data.user_failure_data.description:
             lines.append(data.user_failure_data.description)

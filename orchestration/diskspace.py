@@ -91,6 +91,15 @@ def disk_full_message(folder: Path, needed: int, doing: str) -> str:
     )
 
 
+def is_plain_storage_message(text: str | None) -> bool:
+    """Whether `text` is already one of the plain messages of this module or of
+    orchestration/warehouse_health.py (so it is passed on, not translated again)."""
+    text = text or ""
+    return text.startswith("The disk is full: ") or (
+        text.startswith("The warehouse file ") and " is damaged " in text
+    )
+
+
 class DiskFull(RuntimeError):
     """A full disk, with the plain message of `disk_full_message`."""
 

@@ -60,12 +60,14 @@ def test_disk_full_while_loading(reference, tmp_path):
         roster = sorted((data / "raw" / "rosters").rglob("*.csv"))[0]
         lines = roster.read_text().splitlines(keepends=True)
         roster.write_text("".join(lines[:-1]))
-        ballast = fill(disk, leave_kb=64)
+        ballast = fill(disk, leave_kb=0)
 
         full = tepat(env, "run")
         assert full.returncode == 1, full.stdout[-3000:]
-        assert "The disk is full: the folder " + str(data) in full.stdout, full.stdout[-3000:]
-        assert "needs about" in full.stdout and "What to do: free at least" in full.stdout
+        said = f"The disk is full: the folder {data} has 0 bytes free, and loading "
+        assert said + "raw.roster_rows needs about" in full.stdout, full.stdout[-3000:]
+        assert "What stopped the run: " + said in full.stdout
+        assert "What to do: free at least" in full.stdout
         # the last good release is still published, whole and readable
         assert current_release(data / "marts") == before
         assert mart_rows(data / "marts") == reference["marts"]
