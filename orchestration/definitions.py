@@ -52,6 +52,10 @@ def build_definitions(
         jobs=[nightly_refresh],
         schedules=[build_nightly_schedule(cron, timezone)],
         sensors=[new_raw_files_sensor],
+        # Every run in one process, as nightly_refresh does: assets materialised from the UI
+        # then hold the night's lock (orchestration/runlock.py) for the whole run, not step
+        # by step in processes of their own, between which another run could slip in.
+        executor=dg.in_process_executor,
         resources={
             "settings": settings,
             "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable()),
