@@ -21,7 +21,8 @@ import pytest
 
 from tests.e2e.isolation import isolated_tepat
 
-pytestmark = pytest.mark.e2e
+# A night of its own beside the shared clean night: with the other fault tests, `make test-faults`.
+pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 
 EMPTY = "rosters/5371/2025/KPG_RTLH/kosong.csv"
 OVER = "rosters/5312/2025/BPNT/bpnt_susulan.csv"

@@ -23,7 +23,9 @@ from tests.e2e.test_quality_gates import (  # noqa: F401  (baseline is a fixture
 )
 from tests.unit.test_refusals_in_plain_words import assert_plain
 
-pytestmark = pytest.mark.e2e
+# Nights that block or publish around a bad file (about 5 min with their baseline night):
+# run with the other fault tests, `make test-faults`.
+pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 
 TIDY_BPS = "kode_wilayah,tahun,bulan,indikator,nilai\n"
 
@@ -65,7 +67,6 @@ def test_two_bps_files_that_disagree_name_both_files_and_rows(baseline, tmp_path
     assert_plain(report, "bps/p0_lain.csv row 2", "bps/bps_indikator_kabkota.csv row")
 
 
-@pytest.mark.faults  # a full night that publishes (about 1.5 min): `make test-faults`
 def test_a_ragged_roster_line_and_an_unknown_indicator_are_kept_out_and_the_night_publishes(
     baseline,  # noqa: F811
     tmp_path,
