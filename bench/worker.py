@@ -24,8 +24,8 @@ def prepare(spec: dict[str, Any]) -> dict[str, Any]:
     the dbt manifest (`dbt parse`), and DAGSTER_HOME's storage created."""
     import dagster as dg
 
-    from orchestration.cli import ensure_dagster_home
     from orchestration.definitions import prepare_dbt
+    from orchestration.night import ensure_dagster_home
     from orchestration.paths import Paths
 
     started = time.time()
@@ -117,8 +117,9 @@ def _raw_tables(warehouse: Path) -> dict[str, dict[str, int]]:
 
 
 def pipeline(spec: dict[str, Any]) -> dict[str, Any]:
-    from orchestration.cli import ensure_dagster_home, execute_nightly, failure_report
     from orchestration.freshness import unchanged_publication
+    from orchestration.night import ensure_dagster_home, execute_nightly
+    from orchestration.night_report import failure_report
     from orchestration.paths import Paths
 
     imported = time.time()

@@ -19,8 +19,8 @@ def nightly(tmp_path_factory):
     Yields the paths, the generator's ground truth, both run results and the bytes of the
     marts published by the first run.
     """
-    from orchestration.cli import ensure_dagster_home, execute_nightly
     from orchestration.demo.generator import generate
+    from orchestration.night import ensure_dagster_home, execute_nightly
 
     base = tmp_path_factory.mktemp("nightly")
     with isolated_tepat(base) as paths:

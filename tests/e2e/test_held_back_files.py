@@ -78,7 +78,7 @@ def _add_bad_files(raw: Path) -> None:
 @pytest.fixture(scope="module")
 def nights(nightly, tmp_path_factory):
     """The shared clean night, and a night on a copy of its raw files plus the bad ones."""
-    from orchestration.cli import ensure_dagster_home, execute_nightly
+    from orchestration.night import ensure_dagster_home, execute_nightly
 
     clean = {
         Path(name).stem: pd.read_parquet(io.BytesIO(data))
@@ -105,7 +105,7 @@ def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
 def test_the_night_publishes_and_names_every_held_back_file(nights):
     paths, result, _ = nights["with_bad"]
     assert result.success
-    from orchestration.cli import published_in
+    from orchestration.night_report import published_in
 
     assert published_in(result)
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
@@ -129,7 +129,8 @@ def test_the_night_publishes_and_names_every_held_back_file(nights):
 def test_the_summary_and_tepat_check_say_what_was_held_back(nights):
     from typer.testing import CliRunner
 
-    from orchestration.cli import app, console, print_summary
+    from orchestration.cli import app
+    from orchestration.night_report import console, print_summary
 
     paths, result, _ = nights["with_bad"]
     with console.capture() as captured:

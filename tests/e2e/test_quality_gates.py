@@ -31,7 +31,7 @@ KEEP_ROSTERS = ("rosters/5371/2025/PKH", "rosters/5371/2025/KPG_RTLH", "rosters/
 
 
 def run_job(data_dir: Path, dagster_home: Path, expectations_dir: Path | None = None):
-    from orchestration.cli import ensure_dagster_home, execute_nightly
+    from orchestration.night import ensure_dagster_home, execute_nightly
 
     env = {"TEPAT_DATA_DIR": str(data_dir)}
     if expectations_dir:
@@ -107,7 +107,7 @@ def assert_blocked(paths, result, before, release_before, *words: str) -> str:
     assert not result.success
     assert marts_snapshot(paths.marts_dir) == before, "previous marts must stay byte-identical"
     assert os.readlink(paths.marts_dir) == release_before
-    from orchestration.cli import failure_report
+    from orchestration.night_report import failure_report
 
     report = failure_report(result)
     for word in words:

@@ -37,8 +37,8 @@ MISPLACED = "rosters/5371/PKH/pkh_tahap2_2026.csv"
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    from orchestration.cli import ensure_dagster_home, execute_nightly
     from orchestration.demo.generator import generate
+    from orchestration.night import ensure_dagster_home, execute_nightly
 
     base = tmp_path_factory.mktemp("realworld")
     with isolated_tepat(base) as paths:
@@ -196,7 +196,7 @@ def test_the_marts_count_the_recovered_and_the_unmatched(run):
 
 def test_a_copy_is_loaded_once_and_unread_files_are_reported(run, capsys):
     """The PKH money above (1,500,000) counts the roster once, though its copy lies beside it."""
-    from orchestration.cli import print_raw_files_not_loaded
+    from orchestration.night_report import print_raw_files_not_loaded
 
     assert query(
         run,

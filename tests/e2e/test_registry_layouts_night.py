@@ -114,9 +114,9 @@ def write_bad_aggregates(path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    from orchestration.cli import ensure_dagster_home, execute_nightly
     from orchestration.demo.generator import generate
     from orchestration.demo.registry_layouts import convert
+    from orchestration.night import ensure_dagster_home, execute_nightly
 
     base = tmp_path_factory.mktemp("layouts")
     with isolated_tepat(base) as paths:

@@ -13,7 +13,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.cli import published_in
+from orchestration.night_report import published_in
 from orchestration.paths import Paths
 
 pytestmark = pytest.mark.e2e
@@ -61,7 +61,7 @@ def test_an_unchanged_night_builds_checks_and_publishes_nothing(nightly):
 
 
 def test_force_rebuilds_and_publishes_a_new_release_of_the_same_numbers(nightly, tmp_path):
-    from orchestration.cli import ensure_dagster_home, execute_nightly
+    from orchestration.night import ensure_dagster_home, execute_nightly
     from tests.e2e.isolation import isolated_tepat
 
     shutil.copytree(nightly["paths"].data_dir, tmp_path / "data", symlinks=True)
@@ -86,7 +86,7 @@ def test_force_rebuilds_and_publishes_a_new_release_of_the_same_numbers(nightly,
 
 
 def test_the_summary_says_nothing_changed_and_which_release_stays(nightly, capsys):
-    from orchestration.cli import print_summary
+    from orchestration.night_report import print_summary
 
     print_summary(nightly["paths"], nightly["second"], elapsed=3.0)
     out = " ".join(capsys.readouterr().out.split())

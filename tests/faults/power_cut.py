@@ -77,8 +77,8 @@ def run_as_schedule() -> int:
     from dagster._core.definitions.reconstruct import ReconstructableRepository
     from dagster._grpc.impl import core_execute_run
 
-    from orchestration.cli import ensure_dagster_home
     from orchestration.definitions import prepare_dbt
+    from orchestration.night import ensure_dagster_home
     from orchestration.paths import Paths
 
     ensure_dagster_home()
