@@ -62,7 +62,7 @@ def check_out(out: Path | None, fmt: Format | None) -> Format:
         raise ExportError(
             f"--out {out} {got}: this export writes only {supported} files (an Excel "
             f"workbook or a CSV table). Give a file name ending in {supported}, e.g. "
-            f"--out {out.with_suffix('.xlsx').name}."
+            f"--out {out.with_suffix('.xlsx')}."
         )
     if fmt is not None and suffix != fmt.value:
         raise ExportError(
