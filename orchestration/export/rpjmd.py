@@ -261,8 +261,9 @@ def year_ranges(years: Sequence[int]) -> str:
 def compose_catatan(rows: Sequence[dict[str, Any]], tahun: int) -> str:
     """The Catatan of one indicator for the evaluation year `tahun`, in Indonesian.
 
-    Whether a held-back BPS file leaves the series incomplete (`catatan_kelengkapan`), the
-    mart's reasons for empty values of the plan years up to `tahun` (without repeats,
+    Whether a held-back BPS file leaves the series incomplete (`catatan_kelengkapan`), why
+    a high Kategori Capaian sits beside a missed target (`disagreement_note`), the mart's
+    reasons for empty values of the plan years up to `tahun` (without repeats,
     without those about columns not shown), how the status was decided when there is no
     realisation yet, and the kind of each target (`keterangan`: public or illustrative).
     """
