@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -188,6 +189,44 @@ def test_summary_notebook_draws_its_three_charts(executed):
         images = [o for o in cell(notebook, chart).outputs if "image/png" in o.get("data", {})]
         assert len(images) == 1, f"cell {chart} drew {len(images)} figures, not 1"
         assert base64.b64decode(images[0]["data"]["image/png"]).startswith(b"\x89PNG")
+
+
+def table_cells(code_cell: nbformat.NotebookNode) -> list[str]:
+    """The data cells of the HTML tables a cell displayed."""
+    html = "".join(o.get("data", {}).get("text/html", "") for o in code_cell.outputs)
+    return [text.strip() for text in re.findall(r"<td[^>]*>([^<]*)</td>", html)]
+
+
+def test_summary_notebook_writes_numbers_in_indonesian_style(executed, summary):
+    """3.160 keluarga and 38,2 %, as the planners' workbooks write them: thousands with a
+    dot, decimals with a comma, in printed lines and in the tables; statuses in the
+    workbook's words (DESIGN §3.2)."""
+    from orchestration.export.rpjmd import STATUS_WORDS
+
+    notebook = executed[SUMMARY].notebook
+    line = re.search(
+        r"(\d{1,3}(?:\.\d{3})*) keluarga, (\d+,\d) % di desil 1–4\.",
+        stdout(cell(notebook, "grafik-desil")),
+    )
+    assert line, stdout(cell(notebook, "grafik-desil"))
+    assert int(line[1].replace(".", "")) == summary["jumlah_keluarga"]
+    assert float(line[2].replace(",", ".")) == pytest.approx(
+        summary["persen_keluarga_desil_1_4"], abs=0.051
+    )
+    coverage = table_cells(cell(notebook, "grafik-cakupan"))
+    target = table_cells(cell(notebook, "grafik-target"))
+    assert coverage and target
+    dot_decimals = [t for t in coverage + target if re.fullmatch(r"-?[0-9]+\.[0-9]+", t)]
+    assert not dot_decimals, dot_decimals
+    for code, shown in summary["program"].items():
+        if shown["cakupan"] is not None:
+            percent = f"{100 * shown['cakupan']:.1f}".replace(".", ",")
+            assert percent in coverage, (code, percent)
+    assert {t for t in target if t in STATUS_WORDS}, target
+    assert not [t for t in target if "track" in t]
+    printed = "".join(stdout(c) for c in notebook.cells if c.cell_type == "code")
+    assert not re.search(r"[0-9]\.[0-9]+ ?%", printed)
+    assert "UTC" not in printed and re.search(r"dirilis .* pukul \d\d\.\d\d WITA", printed)
 
 
 def test_docs_builds_the_dbt_site_and_the_data_docs(nightly, tmp_path):
