@@ -35,23 +35,15 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
-import subprocess
-import sys
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from statistics import NormalDist
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import xlsxwriter
 
 from orchestration.demo import names as demo_names
 from orchestration.demo.config import (
@@ -65,12 +57,12 @@ from orchestration.demo.config import (
     ErrorRates,
     Volume,
 )
-from orchestration.demo.programs import PIP_NILAI, PROGRAMMES, Programme, program_table
+from orchestration.demo.programs import PIP_NILAI, PROGRAMMES, Programme
+from orchestration.demo.referensi import _write_reference_tables
 from orchestration.demo.regions import _load_regions, _Region
 from orchestration.demo.registry import (
     _BUKAN_LISTRIK,
     _NON_PLN,
-    _PMT_CATEGORIES,
     _TANAH,
     _desil_label,
     _simulate_registry,
@@ -85,33 +77,22 @@ from orchestration.demo.vectors import (
     _sample,
     _str,
 )
+from orchestration.demo.writers import (
+    _anggota_table,
+    _chunks,
+    _keluarga_table,
+    _Writer,
+)
 
 # --------------------------------------------------------------------------------------------
 # Constants
 # --------------------------------------------------------------------------------------------
 
-XLSX_CREATED = datetime(2025, 1, 1, 0, 0, 0)
 
 ASSET_CONTRADICTION_RULE = (
     "(desil in (1,2) and punya_mobil = 1) or (desil in (9,10) and jenis_lantai = 'tanah' "
     "and sumber_penerangan in ('non_pln','bukan_listrik'))"
 )
-
-KELUARGA_COLUMNS: tuple[str, ...] = (
-    "id_keluarga", "no_kk", "kode_wilayah", "desil", "jumlah_anggota", "tanggal_pemutakhiran",
-    "status_bangunan", "luas_lantai_m2", "jenis_lantai", "jenis_dinding", "jenis_atap",
-    "sumber_air_minum", "sumber_penerangan", "daya_listrik_va", "bahan_bakar_memasak",
-    "fasilitas_bab", "punya_kulkas", "punya_ac", "punya_motor", "punya_mobil", "punya_lahan",
-    "punya_emas_10g",
-)  # fmt: skip
-ANGGOTA_COLUMNS: tuple[str, ...] = (
-    "nik", "id_keluarga", "nama", "hubungan", "jenis_kelamin", "tanggal_lahir", "status",
-    "disabilitas", "sekolah",
-)  # fmt: skip
-ROSTER_COLUMNS: tuple[str, ...] = ("nik", "no_kk", "nama", "kode_wilayah", "tahap", "nilai_bantuan")
-
-STATUS = ("", "hidup", "meninggal", "pindah")  # index 0 = not in the snapshot
-SEKOLAH = ("belum", "masih", "tidak_lagi")
 
 
 # Roster row categories (disjoint by construction).
@@ -132,60 +113,8 @@ _XLSX_WORKER_MIN_HOUSEHOLDS = 50_000
 
 
 # --------------------------------------------------------------------------------------------
-# Registry files and truth
+# Registry truth
 # --------------------------------------------------------------------------------------------
-
-
-#: Rows per chunk of a registry CSV. A snapshot's keluarga/anggota rows are built and written
-#: chunk by chunk (the CSV bytes are those of the whole table), never held whole in memory.
-_CSV_CHUNK_ROWS = 1 << 19
-
-
-def _chunks(rows: np.ndarray) -> Iterator[np.ndarray]:
-    """Consecutive slices of `rows`, _CSV_CHUNK_ROWS long (one empty slice if it is empty)."""
-    for lo in range(0, max(len(rows), 1), _CSV_CHUNK_ROWS):
-        yield rows[lo : lo + _CSV_CHUNK_ROWS]
-
-
-def _keluarga_table(u: _Universe, snap: _Snapshot, households: np.ndarray) -> pa.Table:
-    """keluarga.csv rows of `households` (a slice of snap.hh)."""
-    desil = u.desil[snap.index][households]
-    cols: dict[str, pa.Array] = {
-        "id_keluarga": u.id_keluarga_text(households),
-        "no_kk": u.no_kk_text(households),
-        "kode_wilayah": u.kode_wilayah_text(households),
-        "desil": pa.array(desil, pa.int8(), mask=desil == 0),
-        "jumlah_anggota": pa.array(snap.living_count[households], pa.int16()),
-        "tanggal_pemutakhiran": pa.array(
-            u.updated[snap.index][households].astype("datetime64[D]"), pa.date32()
-        ),
-    }
-    for name in KELUARGA_COLUMNS[6:]:
-        values = u.hh[name][households]
-        if name in _PMT_CATEGORIES:
-            cols[name] = pa.array(_PMT_CATEGORIES[name][0], pa.string()).take(pa.array(values))
-        else:
-            cols[name] = pa.array(values)
-    return pa.table(cols)
-
-
-def _anggota_table(u: _Universe, snap: _Snapshot, people: np.ndarray) -> pa.Table:
-    """anggota.csv rows of `people` (a slice of snap.people)."""
-    hh = u.pp["hh"][people]
-    sekolah = _sekolah(snap.age[people], u.hh["d0"][hh], u.pp["school"][people])
-    return pa.table(
-        {
-            "nik": u.nik_text(people),
-            "id_keluarga": u.id_keluarga_text(hh),
-            "nama": u.nama_text(people),
-            "hubungan": pa.array(u.pp["role"][people]),
-            "jenis_kelamin": pa.array(u.pp["sex"][people]),
-            "tanggal_lahir": pa.array(u.pp["birth"][people].astype("datetime64[D]"), pa.date32()),
-            "status": pa.array(STATUS, pa.string()).take(pa.array(u.status[snap.index][people])),
-            "disabilitas": pa.array(u.pp["disab"][people]),
-            "sekolah": pa.array(SEKOLAH, pa.string()).take(pa.array(sekolah)),
-        }
-    )
 
 
 def _asset_contradiction(u: _Universe, households: np.ndarray, desil: np.ndarray) -> np.ndarray:
@@ -274,191 +203,6 @@ def _transitions(u: _Universe, regions: list[_Region]) -> list[dict]:
                 }
             )
     return out
-
-
-# --------------------------------------------------------------------------------------------
-# File writing
-# --------------------------------------------------------------------------------------------
-
-_CSV_OPTIONS = pacsv.WriteOptions(quoting_style="none", quoting_header="none")
-
-
-def _write_csv(path: Path, table: pa.Table) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pacsv.write_csv(table, path, write_options=_CSV_OPTIONS)
-
-
-class _CsvSink:
-    """One CSV file written table by table, header with the first: the same bytes as
-    `_write_csv` of their concatenation (pyarrow writes row by row, quoting nothing)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._writer: pacsv.CSVWriter | None = None
-
-    def write(self, table: pa.Table) -> None:
-        if self._writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._writer = pacsv.CSVWriter(str(self.path), table.schema, write_options=_CSV_OPTIONS)
-        self._writer.write_table(table)
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-
-
-def write_roster_xlsx(
-    path: str,
-    nik: list[str],
-    no_kk: list[str],
-    nama: list[str],
-    kode_wilayah: list[str],
-    tahap: list[int | None],
-    nilai: list[int],
-    mangled: list[bool],
-) -> None:
-    """An agency roster as .xlsx: header on row 1, NIK/no_kk/kode_wilayah as text cells.
-
-    A mangled NIK is written the way Excel stores a NIK typed into a General cell: a number
-    with 15 significant digits (`float(nik[:15] + '0')`). Public and module-level so that a
-    worker process can run it.
-    """
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(path, {"in_memory": True})
-    workbook.set_properties({"created": XLSX_CREATED, "author": "tepat demo"})
-    sheet = workbook.add_worksheet("penerima")
-    sheet.write_row(0, 0, ROSTER_COLUMNS)
-    text, number, blank = sheet.write_string, sheet.write_number, sheet.write_blank
-    for i in range(len(nik)):
-        row = i + 1
-        if mangled[i]:
-            number(row, 0, float(nik[i][:15] + "0"))
-        else:
-            text(row, 0, nik[i])
-        for column, value in ((1, no_kk[i]), (2, nama[i])):
-            if value is None:
-                blank(row, column, None)
-            else:
-                text(row, column, value)
-        text(row, 3, kode_wilayah[i])
-        if tahap[i] is None:
-            blank(row, 4, None)
-        else:
-            number(row, 4, tahap[i])
-        number(row, 5, nilai[i])
-    workbook.close()
-
-
-def _xlsx_worker(job_dir: str) -> None:
-    """Entry point of the xlsx worker process: every job file of `job_dir`, in name order."""
-    for job in sorted(Path(job_dir).glob("*.arrow")):
-        with pa.memory_map(str(job)) as source:
-            table = pa.ipc.open_file(source).read_all()
-        target = table.schema.metadata[b"path"].decode("utf-8")
-        write_roster_xlsx(
-            target,
-            *(table.column(c).to_pylist() for c in ROSTER_COLUMNS),
-            table.column("_mangled").to_pylist(),
-        )
-
-
-class _Writer:
-    """Writes files in the background so that generation and I/O overlap.
-
-    CSV files (pyarrow releases the GIL) are written by a thread, in submission order; at
-    most `MAX_QUEUED` tables wait for it (generation blocks beyond that), so that tables
-    waiting to be written never pile up in memory. Large .xlsx batches go to
-    one worker process (xlsxwriter is pure Python, and this machine has a second core): the
-    rosters are handed over as Arrow IPC files and the worker is a plain `python -c`
-    subprocess, so nothing depends on how the caller's main module is guarded. Output never
-    depends on scheduling: each file is written whole by one task.
-    """
-
-    MAX_QUEUED = 3
-
-    def __init__(self, use_process: bool) -> None:
-        self._threads = ThreadPoolExecutor(max_workers=1)
-        self._futures: list[Future] = []
-        self._job_dir = Path(tempfile.mkdtemp(prefix="tepat-xlsx-")) if use_process else None
-        self._jobs = 0
-        self._worker: subprocess.Popen | None = None
-
-    def _submit(self, task: Callable[..., None], *args: object) -> None:
-        self._futures.append(self._threads.submit(task, *args))
-        if len(self._futures) > self.MAX_QUEUED:  # one thread, FIFO: wait for an older task
-            self._futures[-self.MAX_QUEUED - 1].result()
-
-    def csv(self, path: Path, table: pa.Table) -> None:
-        self._submit(_write_csv, path, table)
-
-    def csv_chunks(self, path: Path, tables: Iterable[pa.Table]) -> None:
-        """One CSV from consecutive tables of one schema, each built (by iterating `tables`)
-        while the previous ones are being written."""
-        sink = _CsvSink(path)
-        for table in tables:
-            self._submit(sink.write, table)
-        self._submit(sink.close)
-
-    def xlsx(self, path: Path, table: pa.Table, mangled: np.ndarray) -> None:
-        if self._job_dir is None:
-            write_roster_xlsx(
-                str(path),
-                *(table.column(c).to_pylist() for c in ROSTER_COLUMNS),
-                mangled.tolist(),
-            )
-            return
-        job = table.append_column("_mangled", pa.array(mangled))
-        job = job.replace_schema_metadata({"path": str(path)})
-        target = self._job_dir / f"{self._jobs:05d}.arrow"
-        self._jobs += 1
-        with pa.OSFile(str(target), "wb") as sink, pa.ipc.new_file(sink, job.schema) as out:
-            out.write_table(job)
-
-    def start_xlsx(self) -> None:
-        """Hand the queued .xlsx rosters to the worker process (call once, when all are
-        queued)."""
-        if self._job_dir is None or self._worker is not None or self._jobs == 0:
-            return
-        package_root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-        code = (
-            "import sys; from orchestration.demo.generator import _xlsx_worker; "
-            "_xlsx_worker(sys.argv[1])"
-        )
-        self._worker = subprocess.Popen(
-            [sys.executable, "-c", code, str(self._job_dir)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-
-    def abort(self) -> None:
-        """Stop everything without waiting for files (generation failed)."""
-        self._threads.shutdown(cancel_futures=True)
-        if self._worker is not None and self._worker.poll() is None:
-            self._worker.kill()
-            self._worker.wait()
-        if self._job_dir is not None:
-            shutil.rmtree(self._job_dir, ignore_errors=True)
-
-    def close(self) -> None:
-        """Wait for every file; raise if any write failed."""
-        try:
-            self.start_xlsx()
-            for future in self._futures:
-                future.result()
-            if self._worker is not None:
-                _, err = self._worker.communicate()
-                if self._worker.returncode != 0:
-                    raise RuntimeError(f"xlsx worker failed:\n{err.decode(errors='replace')}")
-        finally:
-            self._threads.shutdown()
-            if self._worker is not None and self._worker.poll() is None:
-                self._worker.kill()
-                self._worker.wait()
-            if self._job_dir is not None:
-                shutil.rmtree(self._job_dir, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1122,98 +866,6 @@ def _verval_truth(
         "tanggal_snapshot_acuan": last.day.isoformat(),
         "reasons": out,
     }
-
-
-# --------------------------------------------------------------------------------------------
-# Referensi
-# --------------------------------------------------------------------------------------------
-
-
-def _target_rows(regions: list[_Region]) -> list[dict]:
-    """target_rpjmd.csv: the public targets of the reference README, illustrative others.
-
-    Public rows (keterangan 'target publik'): Kota Kupang RPD 2023-2026 (p0 8.61 and
-    p0_ekstrem 3.7 in 2023 → 0 in 2026), Bengkayang RPJMD 2021-2026 (p0 6.48 in 2021 → 5.62
-    in 2026), Bontang RPJMD 2025-2029 (p0 4.11 in 2023 → 0 in 2029), Kutai Kartanegara RPJMD
-    2021-2026 (p0_ekstrem 0 in 2024, no baseline: the value is not in our reference).
-    Intermediate years and the other regions' documents are illustrative (keterangan
-    'ilustratif'); their baselines are real BPS March values from the reference file.
-    """
-    bps = {}
-    for row in pacsv.read_csv(
-        BPS_REFERENCE,
-        convert_options=pacsv.ConvertOptions(column_types={"kode_wilayah": pa.string()}),
-    ).to_pylist():
-        bps[(row["kode_wilayah"], row["indikator"], row["tahun"])] = float(row["nilai"])
-    rows: list[dict] = []
-
-    def add(code, doc, ind, jenis, year, value, note):
-        rows.append(
-            {
-                "kode_wilayah": code,
-                "dokumen": doc,
-                "indikator": ind,
-                "jenis": jenis,
-                "tahun": year,
-                "nilai": round(value, 2),
-                "arah": "turun",
-                "keterangan": note,
-            }
-        )
-
-    def path(code, doc, ind, base_year, base, final_year, final, public_ends: bool):
-        note = "target publik" if public_ends else "ilustratif"
-        add(code, doc, ind, "baseline", base_year, base, note)
-        for year in range(base_year + 1, final_year):
-            step = (year - base_year) / (final_year - base_year)
-            add(code, doc, ind, "target", year, base + (final - base) * step, "ilustratif")
-        add(code, doc, ind, "target", final_year, final, note)
-
-    path("5371", "RPD 2023-2026", "p0", 2023, 8.61, 2026, 0.0, True)
-    path("5371", "RPD 2023-2026", "p0_ekstrem", 2023, 3.7, 2026, 0.0, True)
-    path("6107", "RPJMD 2021-2026", "p0", 2021, bps[("6107", "p0", 2021)], 2026, 5.62, True)
-    path("6474", "RPJMD 2025-2029", "p0", 2023, 4.11, 2029, 0.0, True)
-    add("6402", "RPJMD 2021-2026", "p0_ekstrem", "target", 2024, 0.0, "target publik")
-    for region in regions:  # illustrative p0 paths for the others: about −1 point a year
-        if region.code in ("5371", "6107", "6474"):
-            continue
-        base = bps.get((region.code, "p0", 2021))
-        if base is None:
-            continue
-        final = round(base - (5.0 if base > 10 else 1.5), 2)
-        path(region.code, "RPJMD 2021-2026", "p0", 2021, base, 2026, final, False)
-    return rows
-
-
-_ANGGARAN_SCHEMA = pa.schema(
-    [
-        ("kode_program", pa.string()),
-        ("kode_wilayah", pa.string()),
-        ("tahun", pa.int16()),
-        ("pagu", pa.int64()),
-        ("target_penerima", pa.int64()),
-    ]
-)
-_TARGET_SCHEMA = pa.schema(
-    [
-        ("kode_wilayah", pa.string()),
-        ("dokumen", pa.string()),
-        ("indikator", pa.string()),
-        ("jenis", pa.string()),
-        ("tahun", pa.int16()),
-        ("nilai", pa.float64()),
-        ("arah", pa.string()),
-        ("keterangan", pa.string()),
-    ]
-)
-
-
-def _write_reference_tables(out_dir: Path, regions: list[_Region], budget: list[dict]) -> None:
-    ref = out_dir / "referensi"
-    _write_csv(ref / "program.csv", program_table())
-    _write_csv(ref / "anggaran_program.csv", pa.Table.from_pylist(budget, _ANGGARAN_SCHEMA))
-    targets = pa.Table.from_pylist(_target_rows(regions), _TARGET_SCHEMA)
-    _write_csv(ref / "target_rpjmd.csv", targets)
 
 
 # --------------------------------------------------------------------------------------------
