@@ -16,7 +16,7 @@ Why it is built like this:
   2025 P0 (latent x = z + s_r, z ~ N(0, 1), s_r = Φ⁻¹(0.0847) − Φ⁻¹(P0_r/100), desil =
   floor(10·Φ(x)) + 1); proxy-means-test variables, household size and schooling follow desil.
 - Every data error the pipeline must catch is injected at a configurable rate (`ErrorRates`)
-  and counted exactly, category by category (see `rosters._RosterBuilder`).
+  and counted exactly, category by category (see `categories`).
 - Vectorised throughout (numpy, pyarrow): a million households with four snapshots and all
   rosters are generated in well under a minute. Python loops run only over regions,
   programmes and periods, and over the cells of the .xlsx files (xlsxwriter has no bulk API).
@@ -35,9 +35,9 @@ the generator's own, shared between these modules and used nowhere else):
 - `regions` — the nine regions' real desa and BPS figures.
 - `registry` — the simulated registry, one `_Universe` over the four quarters (and the
   asset-contradiction rule it keeps clear of); `snapshots` — its per-quarter views.
-- `rosters` — the rosters, their errors injected and counted category by category, anggaran.
+- `rosters` — the rosters, their rows drawn category by category (`categories`), anggaran.
 - `writers` — the raw files' layouts and the background writer; `referensi` — referensi/.
-- `truth` — the ground truth (each roster's own counts come from `rosters`).
+- `truth` — the ground truth: registry, transitions, each roster, verval.
 - `vectors` — small vectorised helpers (dates, draws, codes as text).
 - here — `generate()`: the steps in their order, what is written where.
 """

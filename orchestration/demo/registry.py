@@ -55,8 +55,6 @@ from orchestration.demo.vectors import (
     _str,
 )
 
-UNRANKED = "belum_diperingkat"
-
 # Proxy-means-test categories, each ordered from poorer to richer. Probabilities are given at
 # desil 1, 5.5 and 10 and interpolated linearly in between.
 _PMT_CATEGORIES: dict[
@@ -629,7 +627,3 @@ def _name_people(rng: np.random.Generator, u: _Universe, regions: list[_Region])
             last[sel] = pool[(draw * len(pool)).astype(np.int64)]
     u.pp["first_name"], u.pp["last_name"] = first, last
     u.vocab = pa.array(vocabulary, pa.string())  # also for fabricated roster names
-
-
-def _desil_label(d: int) -> str:
-    return UNRANKED if d == 0 else str(d)

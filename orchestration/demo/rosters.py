@@ -1,6 +1,7 @@
-"""The beneficiary rosters: every programme × region × period, with their data errors
-injected at `ErrorRates` and counted exactly, category by category (see `_RosterBuilder`),
-and the anggaran rows that follow from what they paid."""
+"""The beneficiary rosters: every programme × region × period, its rows drawn category by
+category (`categories`: base recipients, then each data error at its `ErrorRates` rate), and
+the anggaran rows that follow from what they paid. What each roster must count is
+`truth._roster_truth`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orchestration.demo import names as demo_names
+from orchestration.demo.categories import (
+    _QUARANTINED,
+    CAT_BASE,
+    CAT_DECEASED,
+    CAT_DUPLICATE,
+    CAT_EXCEL_MANGLED,
+    CAT_INELIGIBLE,
+    CAT_INVALID_NIK,
+    CAT_NO_KK_ONLY,
+    CAT_NOT_IN_REGISTRY,
+    CAT_UNKNOWN_REGION,
+)
 from orchestration.demo.config import (
     _EARLIEST_BIRTH,
     FABRICATED_SERIAL_MIN,
@@ -26,22 +39,11 @@ from orchestration.demo.config import (
 )
 from orchestration.demo.programs import PIP_NILAI, PROGRAMMES, Programme
 from orchestration.demo.regions import _Region
-from orchestration.demo.registry import _desil_label, _Universe
+from orchestration.demo.registry import _Universe
 from orchestration.demo.snapshots import _sekolah, _Snapshot
+from orchestration.demo.truth import _roster_truth, _VervalRows
 from orchestration.demo.vectors import _DAYS_PER_YEAR, _day, _ddmmyy, _sample, _str
 from orchestration.demo.writers import _Writer
-
-# Roster row categories (disjoint by construction).
-CAT_BASE = 1
-CAT_INELIGIBLE = 2
-CAT_DECEASED = 3
-CAT_NO_KK_ONLY = 4
-CAT_NOT_IN_REGISTRY = 5
-CAT_DUPLICATE = 6
-CAT_INVALID_NIK = 7
-CAT_EXCEL_MANGLED = 8
-CAT_UNKNOWN_REGION = 9
-_QUARANTINED = (CAT_INVALID_NIK, CAT_EXCEL_MANGLED, CAT_UNKNOWN_REGION)
 
 
 @dataclass
@@ -63,23 +65,11 @@ class _Rows:
     def __len__(self) -> int:
         return len(self.nik)
 
-
-@dataclass(frozen=True)
-class _VervalRows:
-    """What the verval truth keeps of one roster category (every roster's are kept until the
-    end, so nothing more): the distinct households it names or, for NIKs not in the registry
-    (category 5), the NIKs and their desa codes."""
-
-    category: int
-    households: np.ndarray  # distinct universe indices; empty for category 5
-    nik: pa.Array | None = None  # category 5 only
-    kode_wilayah: pa.Array | None = None  # category 5 only
-
-    @classmethod
-    def of(cls, rows: _Rows) -> _VervalRows:
-        if rows.category == CAT_NOT_IN_REGISTRY:
-            return cls(rows.category, np.zeros(0, np.int64), rows.nik, rows.kode_wilayah)
-        return cls(rows.category, np.unique(rows.households))
+    def verval(self) -> _VervalRows:
+        """What the verval truth keeps of these rows."""
+        if self.category == CAT_NOT_IN_REGISTRY:
+            return _VervalRows(self.category, np.zeros(0, np.int64), self.nik, self.kode_wilayah)
+        return _VervalRows(self.category, np.unique(self.households))
 
 
 def _fabricated_numbers(
@@ -134,21 +124,32 @@ def _invalid_niks(rng: np.random.Generator, valid: np.ndarray) -> pa.Array:
     return text
 
 
+def _shuffled_table(
+    rng: np.random.Generator,
+    parts: list[_Rows],
+    nilai: np.ndarray,
+    tahap: int | None,
+    number_cell: np.ndarray,
+) -> tuple[pa.Table, np.ndarray]:
+    """The roster's rows in a random order (no category shows in the order), and which of
+    them hold the NIK as an Excel number cell, in that order."""
+    total = len(nilai)
+    perm = pa.array(rng.permutation(total))
+    table = pa.table(
+        {
+            "nik": pa.concat_arrays([p.nik for p in parts]).take(perm),
+            "no_kk": pa.concat_arrays([p.no_kk for p in parts]).take(perm),
+            "nama": pa.concat_arrays([p.nama for p in parts]).take(perm),
+            "kode_wilayah": pa.concat_arrays([p.kode_wilayah for p in parts]).take(perm),
+            "tahap": pa.array([tahap] * total, pa.int8()),
+            "nilai_bantuan": pa.array(nilai).take(perm),
+        }
+    )
+    return table, number_cell[perm.to_numpy()]
+
+
 class _RosterBuilder:
-    """Builds every roster row and its exact truth.
-
-    Row categories, disjoint by construction (a unit appears in at most one category per
-    roster, except duplicates, which repeat base units):
-
-    1. base — a coverage sample of the eligible units E (a living member's NIK, head first);
-    2. ineligible — units outside E (desil above the range or not ranked; wrong age);
-    3. deceased — a deceased person of an eligible-desil household not otherwise listed;
-    4. no_kk_only (keluarga) — fabricated NIK + the no_kk of an eligible household whose
-       no_kk is not shared;
-    5. not_in_registry — fabricated NIK and no_kk, a real desa of the region;
-    6. duplicates — extra rows for base units;
-    7. invalid_nik, 8. excel_mangled (xlsx), 9. unknown_region — quarantine candidates,
-       excluded from every recipient count.
+    """Builds every roster row, category by category (see `categories`), and its truth.
 
     Recipient units and their membership of E follow DESIGN §3.1.
     """
@@ -450,70 +451,29 @@ class _RosterBuilder:
         parts = [p for p in parts if len(p)]
         if parts:
             self.verval_rows.append(
-                (prog.kode, [_VervalRows.of(p) for p in parts if p.category not in _QUARANTINED])
+                (prog.kode, [p.verval() for p in parts if p.category not in _QUARANTINED])
             )
         if not parts:  # nobody to list (tiny demo): no file, as an agency would send none
             return None
         category = np.concatenate([np.full(len(p), p.category, np.int8) for p in parts])
-        nilai_all = np.concatenate([p.nilai for p in parts]).astype(np.int64)
-        unit_desil = np.concatenate([p.unit_desil for p in parts])
-        total = len(category)
-        perm = pa.array(rng.permutation(total))
-        tahap_value = tahap if prog.quarterly else None
-        table = pa.table(
-            {
-                "nik": pa.concat_arrays([p.nik for p in parts]).take(perm),
-                "no_kk": pa.concat_arrays([p.no_kk for p in parts]).take(perm),
-                "nama": pa.concat_arrays([p.nama for p in parts]).take(perm),
-                "kode_wilayah": pa.concat_arrays([p.kode_wilayah for p in parts]).take(perm),
-                "tahap": pa.array([tahap_value] * total, pa.int8()),
-                "nilai_bantuan": pa.array(nilai_all).take(perm),
-            }
-        )
-        order = perm.to_numpy()
+        nilai = np.concatenate([p.nilai for p in parts]).astype(np.int64)
         as_number = np.concatenate(
             [
                 p.nik_as_number if p.nik_as_number is not None else np.full(len(p), False)
                 for p in parts
             ]
         )
-        mangled = (category == CAT_EXCEL_MANGLED)[order] | as_number[order]
-
-        # Truth (DESIGN §3.1, categories 7–9 excluded).
-        sasaran = int(eligible.sum())
-        if prog.is_keluarga:
-            layak = n_base + n_deceased + n_no_kk
-            tidak_layak = n_ineligible
-        else:
-            layak = n_base
-            tidak_layak = n_ineligible + n_deceased
-        valid = ~np.isin(category, _QUARANTINED)
-        label = np.where(category == CAT_NOT_IN_REGISTRY, 11, unit_desil)
-        by_desil = np.bincount(
-            label[valid].astype(np.int64), weights=nilai_all[valid], minlength=12
+        number_cell = (category == CAT_EXCEL_MANGLED) | as_number
+        tahap_value = tahap if prog.quarterly else None
+        table, mangled = _shuffled_table(rng, parts, nilai, tahap_value, number_cell)
+        truth = _roster_truth(
+            is_keluarga=prog.is_keluarga,
+            sasaran_layak=int(eligible.sum()),
+            category=category,
+            nilai=nilai,
+            unit_desil=np.concatenate([p.unit_desil for p in parts]),
+            recovered=int(as_number.sum()),
         )
-        incidence = {_desil_label(k): int(by_desil[k]) for k in [*range(1, 11), 0]}
-        incidence["tidak_padan"] = int(by_desil[11])
-        truth = {
-            "rows": total,
-            "sasaran_layak": sasaran,
-            "penerima": layak + tidak_layak,
-            "penerima_layak": layak,
-            "penerima_tidak_layak": tidak_layak,
-            "eligible_left_out": sasaran - layak,
-            "ineligible_recipients": n_ineligible,
-            "not_in_registry": n_nir,
-            "no_kk_only_matches": n_no_kk,
-            "deceased_recipients": n_deceased,
-            "duplicate_rows": len(dup),
-            "excel_mangled_niks": n_mangled,
-            "excel_recovered_niks": int(as_number.sum()),
-            "invalid_niks": n_invalid,
-            "unknown_region_codes": n_unknown,
-            "nilai_bantuan": int(nilai_all.sum()),
-            "nilai_bantuan_valid_rows": int(nilai_all[valid].sum()),
-            "nilai_bantuan_by_desil": incidence,
-        }
         return table, mangled, truth
 
     # -- all rosters -----------------------------------------------------------------------

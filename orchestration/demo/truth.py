@@ -1,26 +1,33 @@
 """The ground truth: every number the end-to-end tests hold the marts against, counted from
 the generator's own state, never by re-reading the files it wrote.
 
-The registry truth of each snapshot, the desil transitions and the verval list are counted
-here; each roster's counts come from `rosters`, which knows what it injected.
+The registry of each snapshot, the desil transitions, each roster (from the category of each
+of its rows: the coverage rules of DESIGN §3.1 as the generator applies them) and the verval
+list; `_ground_truth` puts them together.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 import numpy as np
+import pyarrow as pa
 
-from orchestration.demo.config import SNAPSHOTS, STALE_MONTHS, YEAR, ErrorRates, Volume
-from orchestration.demo.regions import _Region
-from orchestration.demo.registry import _BUKAN_LISTRIK, _NON_PLN, _TANAH, _desil_label, _Universe
-from orchestration.demo.rosters import (
+from orchestration.demo.categories import (
+    _QUARANTINED,
+    CAT_BASE,
     CAT_DECEASED,
     CAT_DUPLICATE,
+    CAT_EXCEL_MANGLED,
     CAT_INELIGIBLE,
+    CAT_INVALID_NIK,
+    CAT_NO_KK_ONLY,
     CAT_NOT_IN_REGISTRY,
-    _VervalRows,
+    CAT_UNKNOWN_REGION,
 )
+from orchestration.demo.config import SNAPSHOTS, STALE_MONTHS, YEAR, ErrorRates, Volume
+from orchestration.demo.regions import _Region
+from orchestration.demo.registry import _BUKAN_LISTRIK, _NON_PLN, _TANAH, _Universe
 from orchestration.demo.snapshots import _Snapshot
 from orchestration.demo.vectors import _day, _minus_months
 
@@ -28,6 +35,13 @@ ASSET_CONTRADICTION_RULE = (
     "(desil in (1,2) and punya_mobil = 1) or (desil in (9,10) and jenis_lantai = 'tanah' "
     "and sumber_penerangan in ('non_pln','bukan_listrik'))"
 )
+
+
+UNRANKED = "belum_diperingkat"
+
+
+def _desil_label(d: int) -> str:
+    return UNRANKED if d == 0 else str(d)
 
 
 def _asset_contradiction(u: _Universe, households: np.ndarray, desil: np.ndarray) -> np.ndarray:
@@ -116,6 +130,70 @@ def _transitions(u: _Universe, regions: list[_Region]) -> list[dict]:
                 }
             )
     return out
+
+
+def _roster_truth(
+    *,
+    is_keluarga: bool,
+    sasaran_layak: int,
+    category: np.ndarray,
+    nilai: np.ndarray,
+    unit_desil: np.ndarray,
+    recovered: int,
+) -> dict:
+    """One roster's numbers (DESIGN §3.1), counted from the category of each of its rows.
+
+    Quarantine candidates (categories 7–9) are in no recipient count. In a keluarga
+    programme the household of a deceased recipient, and one matched by its no_kk alone, is
+    an eligible recipient; in an individu programme a deceased recipient is
+    penerima_tidak_layak (but not an ineligible_recipient). `unit_desil` is the desil of the
+    household each row names (-1: none), `recovered` the base rows whose NIK is a number
+    cell that can be recovered.
+    """
+    n = np.bincount(category, minlength=10).tolist()
+    if is_keluarga:
+        layak = n[CAT_BASE] + n[CAT_DECEASED] + n[CAT_NO_KK_ONLY]
+        tidak_layak = n[CAT_INELIGIBLE]
+    else:
+        layak = n[CAT_BASE]
+        tidak_layak = n[CAT_INELIGIBLE] + n[CAT_DECEASED]
+    valid = ~np.isin(category, _QUARANTINED)
+    label = np.where(category == CAT_NOT_IN_REGISTRY, 11, unit_desil)
+    by_desil = np.bincount(label[valid].astype(np.int64), weights=nilai[valid], minlength=12)
+    incidence = {_desil_label(k): int(by_desil[k]) for k in [*range(1, 11), 0]}
+    incidence["tidak_padan"] = int(by_desil[11])
+    return {
+        "rows": len(category),
+        "sasaran_layak": sasaran_layak,
+        "penerima": layak + tidak_layak,
+        "penerima_layak": layak,
+        "penerima_tidak_layak": tidak_layak,
+        "eligible_left_out": sasaran_layak - layak,
+        "ineligible_recipients": n[CAT_INELIGIBLE],
+        "not_in_registry": n[CAT_NOT_IN_REGISTRY],
+        "no_kk_only_matches": n[CAT_NO_KK_ONLY],
+        "deceased_recipients": n[CAT_DECEASED],
+        "duplicate_rows": n[CAT_DUPLICATE],
+        "excel_mangled_niks": n[CAT_EXCEL_MANGLED],
+        "excel_recovered_niks": recovered,
+        "invalid_niks": n[CAT_INVALID_NIK],
+        "unknown_region_codes": n[CAT_UNKNOWN_REGION],
+        "nilai_bantuan": int(nilai.sum()),
+        "nilai_bantuan_valid_rows": int(nilai[valid].sum()),
+        "nilai_bantuan_by_desil": incidence,
+    }
+
+
+@dataclass(frozen=True)
+class _VervalRows:
+    """What the verval truth keeps of one roster category (every roster's are kept until the
+    end, so nothing more): the distinct households it names or, for NIKs not in the registry
+    (category 5), the NIKs and their desa codes."""
+
+    category: int
+    households: np.ndarray  # distinct universe indices; empty for category 5
+    nik: pa.Array | None = None  # category 5 only
+    kode_wilayah: pa.Array | None = None  # category 5 only
 
 
 #: The reasons of the verval list (dbt_project/seeds/verval_alasan.csv), in priority order.
