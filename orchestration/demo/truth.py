@@ -35,8 +35,7 @@ ASSET_CONTRADICTION_RULE = (
     "(desil in (1,2) and punya_mobil = 1) or (desil in (9,10) and jenis_lantai = 'tanah' "
     "and sumber_penerangan in ('non_pln','bukan_listrik'))"
 )
-
-
+#: The desil label of a household the registry has not ranked.
 UNRANKED = "belum_diperingkat"
 
 
