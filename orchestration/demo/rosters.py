@@ -148,6 +148,35 @@ def _shuffled_table(
     return table, number_cell[perm.to_numpy()]
 
 
+def _units(
+    u: _Universe, snap: _Snapshot, prog: Programme, r: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """The units of a programme in region `r` on the snapshot, and which are eligible (E).
+
+    A keluarga programme's units are the households (eligible: desil in the programme's
+    range), listed by a representative (the first living member, head first; none if nobody
+    lives); an individu programme's are the living people (eligible: their household's desil
+    in range and their age within the programme's bounds). Returns units, their desil,
+    eligible, representative (a person), has_representative, and the person's age (None for
+    keluarga programmes).
+    """
+    desil_now = u.desil[snap.index]
+    lo_d, hi_d = prog.desil_min, prog.desil_max
+    if prog.is_keluarga:
+        units = snap.hh[snap.hh_bounds[r] : snap.hh_bounds[r + 1]]
+        d = desil_now[units]
+        eligible = (d >= lo_d) & (d <= hi_d)
+        rep = snap.representative[units]
+        return units, d, eligible, rep, rep >= 0, None
+    units = snap.living[snap.living_bounds[r] : snap.living_bounds[r + 1]]
+    d = desil_now[u.pp["hh"][units]]
+    person_age = snap.age[units]
+    age_lo, age_hi = prog.age_bounds
+    age_ok = (person_age >= age_lo) & (person_age <= age_hi)
+    eligible = (d >= lo_d) & (d <= hi_d) & age_ok
+    return units, d, eligible, units, np.ones(len(units), bool), person_age
+
+
 class _RosterBuilder:
     """Builds every roster row, category by category (see `categories`), and its truth.
 
@@ -306,21 +335,7 @@ class _RosterBuilder:
         desil_now = u.desil[snap.index]
         parts: list[_Rows] = []
 
-        if prog.is_keluarga:
-            units = snap.hh[snap.hh_bounds[r] : snap.hh_bounds[r + 1]]
-            d = desil_now[units]
-            eligible = (d >= lo_d) & (d <= hi_d)
-            rep = snap.representative[units]
-            has_rep = rep >= 0
-            person_age = None
-        else:
-            units = snap.living[snap.living_bounds[r] : snap.living_bounds[r + 1]]
-            d = desil_now[u.pp["hh"][units]]
-            person_age = snap.age[units]
-            age_ok = (person_age >= age_lo) & (person_age <= age_hi)
-            eligible = (d >= lo_d) & (d <= hi_d) & age_ok
-            rep = units
-            has_rep = np.ones(len(units), bool)
+        units, d, eligible, rep, has_rep, person_age = _units(u, snap, prog, r)
         n = len(units)
         used = np.zeros(n, bool)
 
