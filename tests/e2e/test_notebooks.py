@@ -3,7 +3,7 @@
 Every notebook under notebooks/ runs top to bottom in a Jupyter kernel of this venv, with
 TEPAT_MARTS_DIR pointing at the fixture's published marts; the figures of
 ringkasan_wilayah.ipynb are compared with the marts and the generator's ground truth.
-`tepat docs` builds the dbt docs and the GE Data Docs from the same warehouse.
+`tepat docs` without a warehouse; its build on the nightly run is in test_docs_offline.py.
 """
 
 from __future__ import annotations
@@ -227,32 +227,6 @@ def test_summary_notebook_writes_numbers_in_indonesian_style(executed, summary):
     printed = "".join(stdout(c) for c in notebook.cells if c.cell_type == "code")
     assert not re.search(r"[0-9]\.[0-9]+ ?%", printed)
     assert "UTC" not in printed and re.search(r"dirilis .* pukul \d\d\.\d\d WITA", printed)
-
-
-def test_docs_builds_the_dbt_site_and_the_data_docs(nightly, tmp_path):
-    from orchestration.cli import app
-
-    paths = nightly["paths"]
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("TEPAT_DATA_DIR", str(paths.data_dir))
-        env.delenv("TEPAT_WAREHOUSE", raising=False)
-        result = CliRunner().invoke(app, ["docs"])
-    assert result.exit_code == 0, result.output
-    docs = paths.data_dir / "docs"
-    marts = sorted(path.stem for path in paths.marts_dir.glob("*.parquet"))
-    assert "mart_desil_distribution" in marts
-
-    dbt_page = (docs / "dbt" / "index.html").read_text()
-    catalog = json.loads((docs / "dbt" / "catalog.json").read_text())
-    landing = (docs / "index.html").read_text()
-    quality = (docs / "quality" / "index.html").read_text()
-    for mart in marts:
-        assert mart in dbt_page, f"{mart} missing from the dbt docs"
-        # The catalog was read from the warehouse: column types of every published table.
-        assert catalog["nodes"][f"model.tepat.{mart}"]["columns"], mart
-        assert f"model.tepat.{mart}" in landing
-        assert f"{mart}__" in quality, f"no GE results for {mart} in the Data Docs"
-    assert not [p.name for p in docs.iterdir() if p.name.startswith(".")], "scratch left over"
 
 
 def test_docs_without_a_warehouse_says_to_run_make_run_first(tmp_path, monkeypatch):
