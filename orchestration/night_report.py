@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -139,7 +140,7 @@ def _has(con, schema: str, table: str) -> bool:
             "select count(*) from information_schema.tables "
             "where table_schema = ? and table_name = ?",
             [schema, table],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     )
 
 
@@ -547,13 +548,14 @@ def nightly_runs(paths: Paths, wanted: list[str]) -> tuple[StoredRun | None, dic
     runs by id (those this history does not hold are left out)."""
     import dagster as dg
 
-    from orchestration.night import ensure_dagster_home
     from orchestration.schedules import NIGHTLY_JOB_NAME
 
-    ensure_dagster_home()
+    home = _dagster_home()
+    if not (home / "history").is_dir():  # no run ever recorded there: create nothing
+        return None, {}
     known = runs_of_warehouse(paths)
     runs: dict[str, StoredRun] = {}
-    with dg.DagsterInstance.get() as instance:
+    with dg.DagsterInstance.from_config(str(home)) as instance:
         records = instance.get_run_records(
             filters=dg.RunsFilter(
                 job_name=NIGHTLY_JOB_NAME,
@@ -582,7 +584,10 @@ def runs_of_warehouse(paths: Paths) -> set[str]:
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         for table in ("check_results", "check_reuse", "build_state"):
             if _has(con, "meta", table):
-                known |= {r[0] for r in con.execute(f"select distinct run_id from meta.{table}")}
+                known |= {
+                    r[0]
+                    for r in con.execute(f"select distinct run_id from meta.{table}").fetchall()
+                }
     return known
 
 
@@ -700,10 +705,13 @@ def _print_check_results_only(paths: Paths) -> int:
     return 1 if failed else 0
 
 
-def _dagster_home() -> str:
+def _dagster_home() -> Path:
+    """Where `tepat run` keeps Dagster's run history (orchestration/night.py)."""
     import os
 
-    return os.environ.get("DAGSTER_HOME", ".dagster")
+    from orchestration.paths import PROJECT_ROOT
+
+    return Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster").resolve()
 
 
 def _print_held_back_and_files(paths: Paths) -> None:
