@@ -1,4 +1,5 @@
-"""`tepat export cakupan`: the programme coverage table for a TKPK meeting.
+"""`tepat export cakupan`, the report: what the programme coverage table for a TKPK meeting
+shows, whatever the file format (the layouts are `cakupan_xlsx.py` and `cakupan_csv.py`).
 
 Per programme, period and area: eligible units (sasaran), recipients (penerima), coverage,
 inclusion and exclusion error, recipients not found in DTSEN, deceased recipients, double
@@ -18,40 +19,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xlsxwriter.utility import xl_rowcol_to_cell
-
 from orchestration.export.common import (
-    DATE,
-    INTEGER,
     LEVELS,
-    ORANGE,
-    PERCENT_2,
-    RED,
     ExportError,
-    Formats,
     Marts,
     Region,
     Release,
-    atomic_output,
-    csv_number,
     latest_snapshot,
     level_of,
     lookup_regions,
-    new_workbook,
     normalise_codes,
     release_phrase,
-    row_height,
-    set_print_layout,
     tanggal_indonesia,
-    write_csv,
-    write_note,
-    write_value,
 )
 
 MARTS = ("mart_program_coverage", "dim_program", "dim_wilayah", "mart_desil_distribution")
 
-#: Thresholds of the conditional colours. Coverage below 60 % of the eligible and more than
-#: one recipient in five outside the eligible desil are what TKPK meetings pick out first.
+#: Thresholds of the values a format marks (the workbook in red and orange). Coverage below
+#: 60 % of the eligible and more than one recipient in five outside the eligible desil are
+#: what TKPK meetings pick out first.
 CAKUPAN_RENDAH = 0.60
 INKLUSI_TINGGI = 0.20
 
@@ -77,6 +63,18 @@ NOTE_MASALAH = (
     "periode. Realisasi = nilai bantuan / pagu tahunan (hanya baris kabupaten/kota). "
     "Sel kosong: tidak ada data atau penyebut nol."
 )
+#: Only when some period is judged against a later snapshot (the workbook marks its
+#: reference date in yellow).
+NOTE_ACUAN_SETELAH_PERIODE = (
+    "Snapshot acuan berwarna kuning: tidak ada snapshot DTSEN sebelum akhir periode, "
+    "sehingga dipakai snapshot paling awal."
+)
+INCOMPLETE_HEADING = " — DATA BELUM LENGKAP (lihat Keterangan)"
+
+
+def program_name(row: dict[str, Any]) -> str:
+    """The programme's name; its code when dim_program has none."""
+    return row["nama_program"] or row["kode_program"]
 
 
 def periode_label(tahap: int) -> str:
@@ -118,47 +116,7 @@ def program_heading(row: dict[str, Any]) -> str:
         )
     )
     details = " · ".join(p for p in parts if p)
-    return f"{row['nama_program'] or row['kode_program']} ({row['kode_program']}) — {details}"
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    group: str | None
-    width: float
-    kind: str  # no | text | center | int | pct | rp | date
-
-
-def table_columns(tingkat: str) -> list[Column]:
-    """The table's columns; a desa-level table also names each desa's kecamatan.
-
-    The programme is not a column: each programme opens with a heading row (name, agency,
-    funding, eligibility), which reads better in a meeting than a long name on every row.
-    """
-    columns = [
-        Column("no", "No", None, 4, "no"),
-        Column("periode", "Periode", None, 8, "center"),
-        Column("kode_wilayah", "Kode Wilayah", None, 10.5, "center"),
-    ]
-    if tingkat == "desa":
-        columns.append(Column("nama_kecamatan", "Kecamatan", None, 16, "text"))
-    return columns + [
-        Column("nama_wilayah", "Wilayah", None, 20, "text"),
-        Column("sasaran_layak", "Sasaran Layak", "Jumlah Unit", 8.5, "int"),
-        Column("penerima", "Penerima", "Jumlah Unit", 8.5, "int"),
-        Column("penerima_layak", "Penerima Layak", "Jumlah Unit", 8.5, "int"),
-        Column("cakupan", "Cakupan", "Ketepatan Sasaran", 8.5, "pct"),
-        Column("kesalahan_inklusi", "Kesalahan Inklusi", "Ketepatan Sasaran", 8.5, "pct"),
-        Column("kesalahan_eksklusi", "Kesalahan Eksklusi", "Ketepatan Sasaran", 8.5, "pct"),
-        Column("penerima_tidak_padan", "Tidak Padan DTSEN", "Penerima Bermasalah", 8.5, "int"),
-        Column("penerima_meninggal", "Meninggal", "Penerima Bermasalah", 8.5, "int"),
-        Column("baris_ganda", "Data Ganda (baris)", "Penerima Bermasalah", 8.5, "int"),
-        Column("pagu", "Pagu (Rp)", "Anggaran", 13, "rp"),
-        Column("nilai_bantuan", "Nilai Bantuan (Rp)", "Anggaran", 13, "rp"),
-        Column("realisasi", "Realisasi", "Anggaran", 8.5, "pct"),
-        Column("tanggal_snapshot_acuan", "Snapshot DTSEN Acuan", None, 10.5, "date"),
-    ]
+    return f"{program_name(row)} ({row['kode_program']}) — {details}"
 
 
 @dataclass
@@ -178,6 +136,26 @@ class CakupanReport:
     @property
     def codes(self) -> list[str]:
         return [r.kode for r in self.regions]
+
+    @property
+    def incomplete_programmes(self) -> set[str]:
+        """The programmes with a held-back roster (DESIGN §4)."""
+        return {row["kode_program"] for row in self.rows if not row["is_data_lengkap"]}
+
+    def heading(self, row: dict[str, Any]) -> str:
+        """The heading of the block of `row`'s programme; it says when the data are
+        incomplete."""
+        title = program_heading(row)
+        if row["kode_program"] in self.incomplete_programmes:
+            title += INCOMPLETE_HEADING
+        return title
+
+    def notes(self) -> list[str]:
+        """The Keterangan under the table, in order."""
+        notes = [NOTE_DEFINISI, NOTE_MASALAH]
+        if any(row["is_acuan_setelah_periode"] for row in self.rows):
+            notes.append(NOTE_ACUAN_SETELAH_PERIODE)
+        return notes + incomplete_notes(self.rows)
 
     def footer(self) -> str:
         return f"tepat · {release_phrase(self.release, self.codes)}"
@@ -305,8 +283,7 @@ def incomplete_notes(rows: Sequence[dict[str, Any]]) -> list[str]:
     notes: dict[str, str] = {}
     for row in rows:
         if not row["is_data_lengkap"] and row["kode_program"] not in notes:
-            name = row["nama_program"] or row["kode_program"]
-            notes[row["kode_program"]] = f"{name}: {row['catatan_kelengkapan']}"
+            notes[row["kode_program"]] = f"{program_name(row)}: {row['catatan_kelengkapan']}"
     return list(notes.values())
 
 
@@ -333,237 +310,20 @@ def _check_year(marts: Marts, region: Region, tahun: int) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Cell values
+# The values of a row
 # --------------------------------------------------------------------------------------------
 
 
 def cell_values(row: dict[str, Any], number: int) -> dict[str, Any]:
-    """The workbook's values for one mart row: rates as fractions (shown as %)."""
+    """What a table shows for one mart row (`number`: its No): the mart's values plus the
+    labels of programme, unit, period and level; rates as fractions (shown as %)."""
     realisasi = row["realisasi_persen"]
     return {
         **row,
         "no": number,
-        "program": row["nama_program"] or row["kode_program"],
+        "program": program_name(row),
         "unit": UNIT_LABEL.get(row["unit_sasaran"], row["unit_sasaran"]),
         "periode": periode_label(row["tahap"]),
         "tingkat": TINGKAT_LABEL.get(row["tingkat_wilayah"], row["tingkat_wilayah"]),
         "realisasi": None if realisasi is None else realisasi / 100,
     }
-
-
-# --------------------------------------------------------------------------------------------
-# Workbook
-# --------------------------------------------------------------------------------------------
-
-H1, H2, FIRST_DATA = 4, 5, 6
-SHEET = "Cakupan Program"
-
-
-def write_cakupan_xlsx(report: CakupanReport, path: Path) -> list[str]:
-    """Write the workbook; returns its sheet names."""
-    columns = table_columns(report.tingkat)
-    col_of = {c.key: i for i, c in enumerate(columns)}
-    with atomic_output(path) as tmp:
-        workbook = new_workbook(tmp)
-        workbook.set_properties(
-            {
-                "title": f"Cakupan program penanggulangan kemiskinan tahun {report.tahun}",
-                "author": "tepat",
-                "comments": report.source_line(),
-            }
-        )
-        fmt = Formats(workbook)
-        sheet = workbook.add_worksheet(SHEET)
-        regions = ", ".join(r.label for r in report.regions)
-        rincian = TINGKAT_LABEL.get(report.tingkat, report.tingkat)
-        sheet.write(0, 0, TITLE, fmt.title)
-        sheet.write(1, 0, f"{regions} · Tahun {report.tahun} · Rincian: {rincian}", fmt.subtitle)
-        sheet.merge_range(
-            2,
-            0,
-            2,
-            2,
-            f"cakupan < {CAKUPAN_RENDAH:.0%}",
-            fmt.get(font_size=8, border=1, align="center", **RED),
-        )
-        sheet.merge_range(
-            2,
-            3,
-            2,
-            4,
-            f"kesalahan inklusi > {INKLUSI_TINGGI:.0%}",
-            fmt.get(font_size=8, border=1, align="center", **ORANGE),
-        )
-        sheet.merge_range(2, 5, 2, 6, "total wilayah", fmt.cell(bold=True, align="center"))
-
-        _header(sheet, fmt, columns)
-        formats = _cell_formats(fmt)
-        late = fmt.cell(DATE, align="center", bg_color="#FFEB9C")
-        heading = fmt.get(bold=True, border=1, bg_color="#FCE4D6", valign="vcenter")
-        r, programme = FIRST_DATA, None
-        incomplete = {row["kode_program"] for row in report.rows if not row["is_data_lengkap"]}
-        for n, row in enumerate(report.rows):
-            if row["kode_program"] != programme:
-                programme = row["kode_program"]
-                title = program_heading(row)
-                if programme in incomplete:
-                    title += " — DATA BELUM LENGKAP (lihat Keterangan)"
-                sheet.merge_range(r, 0, r, len(columns) - 1, title, heading)
-                sheet.set_row(r, 15)
-                r += 1
-            values = cell_values(row, n + 1)
-            bold = bool(row["is_total"])
-            for c, column in enumerate(columns):
-                cell_format = formats[(column.kind, bold)]
-                if column.key == "tanggal_snapshot_acuan" and row["is_acuan_setelah_periode"]:
-                    cell_format = late
-                write_value(sheet, r, c, values.get(column.key), cell_format)
-            height = row_height((values.get(c.key), c.width) for c in columns if c.kind == "text")
-            if height:
-                sheet.set_row(r, height)
-            r += 1
-        last = max(r - 1, FIRST_DATA)
-        _highlight(sheet, fmt, col_of["cakupan"], last, "<", CAKUPAN_RENDAH, fmt.red)
-        _highlight(sheet, fmt, col_of["kesalahan_inklusi"], last, ">", INKLUSI_TINGGI, fmt.orange)
-
-        for c, column in enumerate(columns):
-            sheet.set_column(c, c, column.width)
-        sheet.freeze_panes(FIRST_DATA, col_of["nama_wilayah"] + 1)
-        widths = [c.width for c in columns[1:]]
-        notes = [NOTE_DEFINISI, NOTE_MASALAH]
-        if any(row["is_acuan_setelah_periode"] for row in report.rows):
-            notes.append(
-                "Snapshot acuan berwarna kuning: tidak ada snapshot DTSEN sebelum akhir periode, "
-                "sehingga dipakai snapshot paling awal."
-            )
-        notes += incomplete_notes(report.rows)
-        top = last + 2
-        sheet.write(top, 1, "Keterangan:", fmt.get(bold=True, font_size=8))
-        for offset, note in enumerate(notes, start=1):
-            write_note(sheet, top + offset, 1, widths, note, fmt.note)
-        write_note(sheet, top + len(notes) + 1, 1, widths, report.source_line(), fmt.source)
-        set_print_layout(sheet, (H1, H2), report.footer())
-        workbook.close()
-    return [SHEET]
-
-
-def _header(sheet: Any, fmt: Formats, columns: list[Column]) -> None:
-    c = 0
-    while c < len(columns):
-        group = columns[c].group
-        if group is None:
-            sheet.merge_range(H1, c, H2, c, columns[c].header, fmt.header)
-            c += 1
-            continue
-        end = c
-        while end + 1 < len(columns) and columns[end + 1].group == group:
-            end += 1
-        sheet.merge_range(H1, c, H1, end, group, fmt.header)
-        for i in range(c, end + 1):
-            sheet.write(H2, i, columns[i].header, fmt.header)
-        c = end + 1
-    sheet.set_row(H1, 18)
-    sheet.set_row(H2, 36)
-
-
-def _cell_formats(fmt: Formats) -> dict[tuple[str, bool], Any]:
-    kinds = {
-        "no": {"num_format": INTEGER, "align": "center"},
-        "text": {},
-        "center": {"align": "center"},
-        "int": {"num_format": INTEGER},
-        "pct": {"num_format": PERCENT_2},
-        "rp": {"num_format": INTEGER},
-        "date": {"num_format": DATE, "align": "center"},
-    }
-    return {
-        (kind, bold): fmt.cell(props.get("num_format"), bold=bold, **_without(props, "num_format"))
-        for kind, props in kinds.items()
-        for bold in (False, True)
-    }
-
-
-def _without(props: dict[str, Any], key: str) -> dict[str, Any]:
-    return {k: v for k, v in props.items() if k != key}
-
-
-def _highlight(
-    sheet: Any, fmt: Formats, col: int, last: int, op: str, threshold: float, colour: Any
-) -> None:
-    """Colour the column's cells beyond the threshold; empty cells (no data) stay plain."""
-    first = xl_rowcol_to_cell(FIRST_DATA, col)
-    sheet.conditional_format(
-        FIRST_DATA,
-        col,
-        last,
-        col,
-        {
-            "type": "formula",
-            "criteria": f"=AND(ISNUMBER({first}),{first}{op}{threshold})",
-            "format": colour,
-        },
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# CSV
-# --------------------------------------------------------------------------------------------
-
-CSV_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("Tahun", "tahun"),
-    ("Kode Program", "kode_program"),
-    ("Program", "program"),
-    ("Unit Sasaran", "unit"),
-    ("Sumber Dana", "sumber_dana"),
-    ("Periode", "periode"),
-    ("Tingkat Wilayah", "tingkat"),
-    ("Kode Wilayah", "kode_wilayah"),
-    ("Kecamatan", "nama_kecamatan"),
-    ("Wilayah", "nama_wilayah"),
-    ("Sasaran Layak", "sasaran_layak"),
-    ("Penerima", "penerima"),
-    ("Penerima Layak", "penerima_layak"),
-    ("Cakupan (%)", "cakupan"),
-    ("Kesalahan Inklusi (%)", "kesalahan_inklusi"),
-    ("Kesalahan Eksklusi (%)", "kesalahan_eksklusi"),
-    ("Penerima Tidak Padan DTSEN", "penerima_tidak_padan"),
-    ("Penerima Meninggal", "penerima_meninggal"),
-    ("Data Ganda (baris)", "baris_ganda"),
-    ("Pagu (Rp)", "pagu"),
-    ("Nilai Bantuan (Rp)", "nilai_bantuan"),
-    ("Realisasi Anggaran (%)", "realisasi_persen"),
-    ("Snapshot DTSEN Acuan", "tanggal_snapshot_acuan"),
-    ("Snapshot Acuan Setelah Periode", "is_acuan_setelah_periode"),
-    ("Data Lengkap", "is_data_lengkap"),
-    ("Catatan Kelengkapan", "catatan_kelengkapan"),
-)
-_CSV_FRACTIONS = {"cakupan", "kesalahan_inklusi", "kesalahan_eksklusi"}  # shown ×100
-_CSV_PERCENT = {"realisasi_persen"}  # already 0–100
-_CSV_RUPIAH = {"pagu", "nilai_bantuan"}
-
-
-def csv_rows(report: CakupanReport) -> list[list[str]]:
-    out: list[list[str]] = []
-    for n, row in enumerate(report.rows):
-        values = cell_values(row, n + 1)
-        line: list[str] = []
-        for _, key in CSV_COLUMNS:
-            value = values.get(key)
-            if key in _CSV_FRACTIONS:
-                line.append(csv_number(value, 2, scale=100))
-            elif key in _CSV_PERCENT:
-                line.append(csv_number(value, 2))
-            elif key in _CSV_RUPIAH:
-                line.append(csv_number(value, 0))
-            elif isinstance(value, dt.date):
-                line.append(value.isoformat())
-            elif isinstance(value, bool | int | float):
-                line.append(csv_number(value))
-            else:
-                line.append("" if value is None else str(value))
-        out.append(line)
-    return out
-
-
-def write_cakupan_csv(report: CakupanReport, path: Path) -> None:
-    write_csv(path, [header for header, _ in CSV_COLUMNS], csv_rows(report))

@@ -111,7 +111,9 @@ def rpjmd(
 ) -> None:
     """RPJMD/RPD evaluation table (Permendagri 86/2017 style) with a chart sheet."""
     from orchestration.export.common import ExportError, normalise_codes
-    from orchestration.export.rpjmd import load_rpjmd, write_rpjmd_csv, write_rpjmd_xlsx
+    from orchestration.export.rpjmd import load_rpjmd
+    from orchestration.export.rpjmd_csv import write_rpjmd_csv
+    from orchestration.export.rpjmd_xlsx import write_rpjmd_xlsx
 
     paths = Paths.from_env()
     try:
@@ -157,7 +159,9 @@ def cakupan(
     fmt: FormatOption = None,
 ) -> None:
     """Programme coverage table for a TKPK meeting (coverage, targeting errors, budget)."""
-    from orchestration.export.cakupan import load_cakupan, write_cakupan_csv, write_cakupan_xlsx
+    from orchestration.export.cakupan import load_cakupan
+    from orchestration.export.cakupan_csv import write_cakupan_csv
+    from orchestration.export.cakupan_xlsx import write_cakupan_xlsx
     from orchestration.export.common import ExportError, normalise_codes
 
     paths = Paths.from_env()

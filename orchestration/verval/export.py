@@ -196,7 +196,7 @@ class ExportInfo:
 
 def write_workbook(path: Path, cases: pd.DataFrame, info: ExportInfo) -> list[str]:
     """Write the workbook; returns its sheet names."""
-    from orchestration.export.common import new_workbook
+    from orchestration.export.layout import new_workbook
 
     workbook = new_workbook(path, remove_timezone=True)
     try:

@@ -22,23 +22,22 @@ import pytest
 from typer.testing import CliRunner
 
 from orchestration.cli import app
-from orchestration.export.cakupan import (
-    load_cakupan,
-    sasaran_label,
-    write_cakupan_csv,
-    write_cakupan_xlsx,
-)
+from orchestration.export.cakupan import load_cakupan, sasaran_label
+from orchestration.export.cakupan_csv import write_cakupan_csv
+from orchestration.export.cakupan_xlsx import write_cakupan_xlsx
 from orchestration.export.cli import Format, output_path
 from orchestration.export.common import (
     ExportError,
     Marts,
-    csv_number,
-    inert_text,
     normalise_codes,
     read_release,
+    tanggal_indonesia,
+)
+from orchestration.export.layout import (
+    csv_number,
+    inert_text,
     row_height,
     sheet_name,
-    tanggal_indonesia,
     wrapped_lines,
 )
 from orchestration.export.rpjmd import (
@@ -51,10 +50,10 @@ from orchestration.export.rpjmd import (
     compose_catatan,
     evaluation_year,
     load_rpjmd,
-    write_rpjmd_csv,
-    write_rpjmd_xlsx,
     year_ranges,
 )
+from orchestration.export.rpjmd_csv import write_rpjmd_csv
+from orchestration.export.rpjmd_xlsx import write_rpjmd_xlsx
 
 e2e = pytest.mark.e2e
 

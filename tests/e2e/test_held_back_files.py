@@ -209,8 +209,10 @@ def test_the_workbooks_say_which_data_are_incomplete(nights, tmp_path):
     """The planners' workbooks repeat the marts' notes, in Indonesian."""
     import openpyxl
 
-    from orchestration.export.cakupan import load_cakupan, write_cakupan_xlsx
-    from orchestration.export.rpjmd import load_rpjmd, write_rpjmd_csv
+    from orchestration.export.cakupan import load_cakupan
+    from orchestration.export.cakupan_xlsx import write_cakupan_xlsx
+    from orchestration.export.rpjmd import load_rpjmd
+    from orchestration.export.rpjmd_csv import write_rpjmd_csv
 
     paths, _, _ = nights["with_bad"]
     cakupan = load_cakupan(paths.marts_dir, ["5371"], 2025)
