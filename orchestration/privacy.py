@@ -79,8 +79,9 @@ def mask_text(value: Any) -> str:
 
 
 def mask_json(value: Any) -> Any:
-    """A JSON-like structure with every string masked by `mask_text`, and every number
-    that would show a NIK-like value replaced by its masked text. Keys stay."""
+    """A JSON-like structure with every string masked by `mask_text`, and every number of
+    12 or more digits before its point replaced by its masked text (a share such as
+    33.333333333333336 stays a number). Keys stay."""
     if isinstance(value, str):
         return mask_text(value)
     if isinstance(value, dict):
@@ -89,7 +90,7 @@ def mask_json(value: Any) -> Any:
         return type(value)(mask_json(item) for item in value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return value
-    if not math.isfinite(value):
+    if not math.isfinite(value) or abs(value) < 1e11:  # fewer than 12 digits before the point
         return value
     text = str(value)
     masked = mask_text(text)

@@ -94,6 +94,7 @@ def test_gx_results_lose_their_nik_like_values_and_keep_their_shape():
     result = {
         "element_count": 12,
         "unexpected_count": 2,
+        "unexpected_percent": 16.666666666666664,
         "partial_unexpected_list": [5371014508950001.0, "5371 0145 0895 0001", 7.5, None],
         "partial_unexpected_counts": [{"value": np.float64(5.37101450895e15), "count": 1}],
         "partial_unexpected_index_list": [3, 11],
@@ -104,6 +105,7 @@ def test_gx_results_lose_their_nik_like_values_and_keep_their_shape():
     assert masked == {
         "element_count": 12,
         "unexpected_count": 2,
+        "unexpected_percent": 16.666666666666664,
         "partial_unexpected_list": ["5371*********001.0", "5371 **** **** 0001", 7.5, None],
         "partial_unexpected_counts": [{"value": "5371*********000.0", "count": 1}],
         "partial_unexpected_index_list": [3, 11],
