@@ -28,6 +28,8 @@ from orchestration.resources import warehouse_connection
 CHUNK_ROWS = 250_000
 #: Validation results kept per batch in the GX project: its last runs (a week of nights).
 KEEP_RUNS = 7
+#: In the GX project once its results stored before masking (DESIGN §5) are masked.
+MASKED_MARKER = ".results_masked"
 #: Columns whose every value is a NIK or KK number: their examples are masked whole.
 PERSONAL_NUMBER_COLUMNS = frozenset({"nik", "no_kk"})
 
@@ -156,6 +158,33 @@ class QualityProject:
         _mask_before_storing(self.context.validation_results_store)
         self._definitions: dict[str, Any] = {}
         self.keep_runs = keep_runs
+        self.mask_earlier_results()
+
+    def mask_earlier_results(self) -> int:
+        """Once per project: mask the results stored before results were masked (DESIGN §5)
+        and render their pages again. The first project to claim the marker file does it;
+        returns how many results it changed."""
+        marker = Path(self.context.root_directory) / MASKED_MARKER
+        if marker.exists():
+            return 0
+        try:
+            claim = marker.with_suffix(".claimed")
+            claim.touch(exist_ok=False)
+        except FileExistsError:
+            return 0  # another process is doing it
+        store = self.context.validation_results_store
+        changed = []
+        for key in store.list_keys():
+            result = store.get(key)
+            before = result.to_json_dict()
+            mask_validation_result(result)
+            if result.to_json_dict() != before:
+                store.set(key, result)
+                changed.append(key)
+        if changed:
+            self.context.build_data_docs(resource_identifiers=changed)
+        claim.rename(marker)
+        return len(changed)
 
     def definition(self, name: str, expectations: list[dict[str, Any]]):
         """A validation definition for one batch of a suite (created once per run)."""

@@ -151,3 +151,58 @@ def test_the_dbt_macros_mask_exactly_as_python(sql_masks):
     assert [other for (_, other), v in zip(shown, values, strict=True) if v is not None] == [
         mask_text(v) for v in others
     ]
+
+
+def _stored_text(quality_dir) -> str:
+    return " ".join(
+        path.read_text(errors="replace")
+        for path in quality_dir.rglob("*")
+        if path.is_file() and path.suffix in (".json", ".html")
+    )
+
+
+def test_gx_stores_and_renders_only_masked_values_even_those_stored_before(tmp_path):
+    """A result is masked before GX stores it; one stored by an earlier tepat, unmasked,
+    is masked (and its page rendered again) once, when the project is next opened."""
+    import datetime as dt
+
+    import pandas as pd
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    from orchestration.quality.runner import MASKED_MARKER, QualityProject
+
+    quality = tmp_path / "quality"
+    project = QualityProject(quality)
+    definition = project.definition(
+        "raw_dtsen_anggota__rows",
+        [{"type": "expect_column_values_to_be_in_set",
+          "kwargs": {"column": "status", "value_set": ["hidup", "meninggal"]}}],
+    )  # fmt: skip
+    frame = pd.DataFrame({"status": ["hidup", "5371 0145 0895 0001", NIK]})
+    run_id = RunIdentifier(run_name="night", run_time=dt.datetime.now(dt.UTC))
+    result = definition.run(batch_parameters={"dataframe": frame}, run_id=run_id)
+    assert result.results[0].result["partial_unexpected_list"] == [
+        "5371 **** **** 0001",
+        "5371********0001",
+    ]
+    project.build_docs()
+    stored = _stored_text(quality)
+    assert "5371 **** **** 0001" in stored and "5371********0001" in stored
+    assert "0145" not in stored and "01450895" not in stored
+
+    # As an earlier tepat stored it: unmasked, and rendered.
+    store = project.context.validation_results_store
+    (key,) = store.list_keys()
+    old = store.get(key)
+    old.results[0].result["partial_unexpected_list"] = ["5371 0145 0895 0001", NIK]
+    store.set(key, old)
+    project.build_docs()
+    assert NIK in _stored_text(quality)
+    (quality / "gx" / MASKED_MARKER).unlink()
+
+    reopened = QualityProject(quality)
+    assert (quality / "gx" / MASKED_MARKER).exists()
+    stored = _stored_text(quality)
+    assert NIK not in stored and "0145 0895" not in stored
+    assert "5371********0001" in stored
+    assert reopened.mask_earlier_results() == 0  # once
