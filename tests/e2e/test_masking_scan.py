@@ -261,6 +261,9 @@ def test_the_night_ran_and_file_values_reached_the_messages_masked(night):
     for file in (NIK_FILE_1, NIK_FILE_2, KK_FILE, BPS_FILE):
         assert file in held, held
     assert "5371 **** **" in messages and "5371********XXXX" in messages, messages
+    events = " ".join(text for texts in night["events"].values() for text in texts)
+    assert "5371********XXXX" in events and "5.371**E+15" in events
+    assert "5371********XXXX" in night["terminal"]["tepat check"]
     gx = " ".join(
         p.read_text() for p in (night["paths"].data_dir / "quality").rglob("validations/**/*.json")
     )
@@ -285,6 +288,10 @@ def _text_files(data_dir: Path) -> dict[str, str]:
 
 def test_no_place_shows_a_nik_or_kk_number_from_a_file(night):
     inputs = night["inputs"]
+    # The scan sees each input that has 6 digits to leak, when shown as it was written.
+    found_unmasked = {value for value, _ in leaks("\n".join(inputs), inputs)}
+    assert found_unmasked == {value for value in inputs if middle_windows(value)}
+    assert len(found_unmasked) == 16  # `5.37101E+15` and a 13-digit KK have no 6 to show
     places: dict[str, str] = {}
     places.update({f"terminal: {k}": v for k, v in night["terminal"].items()})
     files = _text_files(night["paths"].data_dir)
