@@ -43,7 +43,7 @@ def _places(text: str) -> int:
 def mask_nik(value: Any) -> str:
     """A value of a NIK or KK column, masked whole.
 
-    `5371014508950001` → `5371********0001`; `5371 0145 0895 001` → `5371 **** **** 001`;
+    `5371014508950001` → `5371********0001`; `5371 0145 0895 0001` → `5371 **** **** 0001`;
     `537106050489XXXX` → `5371********XXXX`; `5.37106E+15` → `5.371**E+15`; a value of 8 or
     fewer digit places shows none of them; empty → `(kosong)`."""
     if value is None or value == "":

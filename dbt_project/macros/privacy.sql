@@ -7,7 +7,7 @@
 -#}
 
 {#- A value of a NIK or KK column, masked whole: `5371014508950001` → `5371********0001`,
-    `5371 0145 0895 001` → `5371 **** **** 001`, `5.37106E+15` → `5.371**E+15`; 8 or fewer
+    `5371 0145 0895 0001` → `5371 **** **** 0001`, `5.37106E+15` → `5.371**E+15`; 8 or fewer
     digit places show none; empty → `(kosong)`. -#}
 {% macro mask_nik(column) -%}
     {%- set value = '(' ~ column ~ ')' -%}
