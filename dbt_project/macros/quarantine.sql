@@ -23,16 +23,6 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- `5371014508950001` → `5371********0001`: enough to find the row, not the person. -#}
-{% macro mask_nik(column) -%}
-    (case
-        when {{ column }} is null or {{ column }} = '' then '(kosong)'
-        when length({{ column }}) <= 8 then repeat('*', length({{ column }}))
-        else substr({{ column }}, 1, 4) || repeat('*', length({{ column }}) - 8)
-            || substr({{ column }}, length({{ column }}) - 3, 4)
-    end)
-{%- endmacro %}
-
 {#- The fewest bad rows that can block a file: a few typos in a tiny roster only quarantine. -#}
 {% macro quarantine_min_bad_rows() -%}
     {{ var('quarantine_thresholds', {}).get('min_bad_rows', 5) }}

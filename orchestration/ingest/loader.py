@@ -63,6 +63,7 @@ from orchestration.ingest.registry_layouts import read_registry_layout
 from orchestration.ingest.sources import BPS_ALIAS_FILE, RawSource, looks_like_copy
 from orchestration.ingest.vocabulary import RawFileError, canonical_header, is_nik_header
 from orchestration.ingest.wilayah import regions_table
+from orchestration.privacy import mask_text
 
 MANIFEST_DDL = """
 create schema if not exists raw;
@@ -882,7 +883,7 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
                 con.execute("rollback")
                 _skip_still_copying(result, relative)
                 continue
-            result.warnings += [f"{relative}: {w}" for w in file_warnings]
+            result.warnings += [f"{relative}: {mask_text(w)}" for w in file_warnings]
             table_exists = True
             if relative in current:  # a file never seen has no manifest row to close
                 _replace_manifest_row(con, source.table, relative)
@@ -904,7 +905,8 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
             if _changed_since(path, stat):  # it broke because it was still being written
                 _skip_still_copying(result, relative)
                 continue
-            lines = str(error).strip().splitlines() or ["unreadable"]
+            # A refusal may quote a value of the file: NIK-like values are masked (DESIGN §5).
+            lines = mask_text(str(error)).strip().splitlines() or ["unreadable"]
             if isinstance(error, duckdb.Error):
                 lines = lines[:1]  # DuckDB appends internals after the first line
             if source.table in HELD_BACK_TABLES:

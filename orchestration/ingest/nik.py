@@ -4,8 +4,8 @@ The structure rules come from `lokal-id` (PP KK CC DDMMYY SSSS: province, regenc
 birth date with day + 40 for women, serial). Registries have tens of millions of NIKs, so the
 warehouse applies the same rules as one SQL expression, the dbt macro `nik_problem`
 (dbt_project/macros/nik.sql); tests/unit/test_nik.py proves the macro and lokal-id agree.
-`describe_problem` gives the reason for a single value, and `mask_nik` is the only form in
-which a NIK may appear in a message.
+`describe_problem` gives the reason for a single value. A NIK appears in a message only as
+`mask_nik` (orchestration/privacy.py, DESIGN §5) shows it.
 """
 
 from __future__ import annotations
@@ -13,6 +13,10 @@ from __future__ import annotations
 import datetime as dt
 
 from lokal import parse_nik
+
+from orchestration.privacy import mask_nik
+
+__all__ = ["REASONS", "describe_problem", "mask_nik"]
 
 # Reason codes, in the order lokal-id checks them; the first that applies is reported.
 REASONS = {
@@ -31,13 +35,3 @@ def describe_problem(value: str | None, reference_date: dt.date) -> str | None:
     # A leading apostrophe is how Excel users force text; it is not part of the NIK.
     info = parse_nik(str(value).strip().removeprefix("'"), reference_date=reference_date)
     return None if info.valid else info.errors[0].code
-
-
-def mask_nik(value: str | None) -> str:
-    """`5371014508950001` → `5371********0001`: enough to find the row, not the person."""
-    if not value:
-        return "(kosong)"
-    text = str(value)
-    if len(text) <= 8:
-        return "*" * len(text)
-    return f"{text[:4]}{'*' * (len(text) - 8)}{text[-4:]}"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from orchestration.privacy import mask_text
 from orchestration.resources import warehouse_connection
 
 HISTORY_DDL = """
@@ -39,6 +40,8 @@ def record(warehouse: Path | str, frame: pd.DataFrame) -> None:
     if frame.empty:
         return
     frame = frame.reindex(columns=COLUMNS)
+    # GE findings come masked; dbt's messages are masked here (DESIGN §5).
+    frame["message"] = [None if m is None or pd.isna(m) else mask_text(m) for m in frame["message"]]
     with warehouse_connection(warehouse) as con:
         con.execute(HISTORY_DDL)
         con.register("_results", frame)

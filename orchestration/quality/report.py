@@ -7,6 +7,8 @@ from typing import Any
 
 import duckdb
 
+from orchestration.privacy import mask_text
+
 
 def dbt_failure_report(run_results: dict[str, Any], warehouse: Path | str) -> str:
     """Which dbt checks failed, and for files above their quarantine threshold: which file,
@@ -36,7 +38,9 @@ def dbt_failure_report(run_results: dict[str, Any], warehouse: Path | str) -> st
     except duckdb.Error:
         pass  # the quarantine tables were not built: the failures below say why
     for table, file, rows, bad, share, threshold, reasons in blocked_files:
-        shown = "; ".join(f"{at}: {col} = {val} ({why})" for at, col, val, why in examples[file])
+        shown = "; ".join(
+            f"{at}: {col} = {mask_text(val)} ({why})" for at, col, val, why in examples[file]
+        )
         lines.append(
             f"- File {file} ({table}): {bad:,} of {rows:,} rows ({share:.1f} %) broke a row "
             f"rule, more than the {threshold:.1f} % allowed, so the file blocks the run. "
@@ -52,7 +56,7 @@ def dbt_failure_report(run_results: dict[str, Any], warehouse: Path | str) -> st
             if conflicts:
                 lines.append(conflicts)
                 continue
-        message = (result.get("message") or "").strip().splitlines()
+        message = mask_text(result.get("message") or "").strip().splitlines()
         lines.append(
             f"- Check {name} failed: {message[0] if message else result['status']}."
             + _files_checked(warehouse, name)

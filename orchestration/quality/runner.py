@@ -4,13 +4,14 @@ Memory stays bounded: every batch is read through a read-only DuckDB connection 
 record batches of at most `chunk_rows` rows, and each chunk is validated on its own; the
 results of a file's chunks are then merged (counts add up, `mostly` is decided on the
 totals). Validation results go to the GX project under data/quality/, whose Data Docs
-show what was checked.
+show what was checked. No value from a file reaches a message or a stored result unmasked
+(DESIGN §5): examples and observed values go through orchestration/privacy.py, and each
+validation result is masked before GX stores it (`QualityProject`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,21 +21,24 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from orchestration.privacy import mask_json, mask_nik, mask_text
 from orchestration.quality.suites import Suite, threshold_for
 from orchestration.resources import warehouse_connection
 
 CHUNK_ROWS = 250_000
 #: Validation results kept per batch in the GX project: its last runs (a week of nights).
 KEEP_RUNS = 7
-_LONG_DIGITS = re.compile(r"[0-9]{15,}")
+#: In the GX project once its results stored before masking (DESIGN §5) are masked.
+MASKED_MARKER = ".results_masked"
+#: Columns whose every value is a NIK or KK number: their examples are masked whole.
+PERSONAL_NUMBER_COLUMNS = frozenset({"nik", "no_kk"})
 
 
-def mask_value(value: Any) -> str:
-    """Examples in messages never show a NIK or KK number: long digit runs are masked."""
-    text = str(value)
-    return _LONG_DIGITS.sub(
-        lambda m: m.group()[:4] + "*" * (len(m.group()) - 8) + m.group()[-4:], text
-    )
+def mask_example(value: Any, column: str | None) -> str:
+    """An example value of `column` as a message may show it (DESIGN §5)."""
+    if column in PERSONAL_NUMBER_COLUMNS and isinstance(value, str) and value:
+        return mask_nik(value)
+    return mask_text(value)
 
 
 @dataclass
@@ -69,7 +73,7 @@ class Finding:
             if self.mostly is not None:
                 text += f", more than the {100 * (1 - self.mostly):.1f} % allowed"
         elif self.observed is not None:
-            text += f" (found: {mask_value(self.observed)})"
+            text += f" (found: {mask_text(self.observed)})"
         text += "."
         if self.examples:
             text += " Examples: " + ", ".join(self.examples[:5]) + "."
@@ -151,8 +155,36 @@ class QualityProject:
             self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
             self.context.variables.save()
         self.source = self.context.data_sources.add_or_update_pandas("tepat")
+        _mask_before_storing(self.context.validation_results_store)
         self._definitions: dict[str, Any] = {}
         self.keep_runs = keep_runs
+        self.mask_earlier_results()
+
+    def mask_earlier_results(self) -> int:
+        """Once per project: mask the results stored before results were masked (DESIGN §5)
+        and render their pages again. The first project to claim the marker file does it;
+        returns how many results it changed."""
+        marker = Path(self.context.root_directory) / MASKED_MARKER
+        if marker.exists():
+            return 0
+        try:
+            claim = marker.with_suffix(".claimed")
+            claim.touch(exist_ok=False)
+        except FileExistsError:
+            return 0  # another process is doing it
+        store = self.context.validation_results_store
+        changed = []
+        for key in store.list_keys():
+            result = store.get(key)
+            before = result.to_json_dict()
+            mask_validation_result(result)
+            if result.to_json_dict() != before:
+                store.set(key, result)
+                changed.append(key)
+        if changed:
+            self.context.build_data_docs(resource_identifiers=changed)
+        claim.rename(marker)
+        return len(changed)
 
     def definition(self, name: str, expectations: list[dict[str, Any]]):
         """A validation definition for one batch of a suite (created once per run)."""
@@ -228,6 +260,32 @@ class QualityProject:
         return removed
 
 
+def mask_validation_result(result) -> None:
+    """Mask, in place, every value from a file in a GX suite validation result: the
+    unexpected values, counts and observed values of each expectation's result and the
+    text of any exception (DESIGN §5). The rest (suite, kwargs, meta) is tepat's own."""
+    for outcome in result.results:
+        outcome.result = mask_json(outcome.result or {})
+        if outcome.exception_info:
+            outcome.exception_info = mask_json(outcome.exception_info)
+
+
+def _mask_before_storing(store) -> None:
+    """Every validation result this project stores is masked first: `ValidationDefinition.run`
+    validates and stores in one call, and the stored JSON feeds the Data Docs. The result
+    `run` returns is the same object, so the runner reads masked values too."""
+    if getattr(store, "_tepat_masks", False):
+        return
+    store_validation_results = store.store_validation_results
+
+    def store_masked(suite_validation_result, *args, **kwargs):
+        mask_validation_result(suite_validation_result)
+        return store_validation_results(suite_validation_result, *args, **kwargs)
+
+    store.store_validation_results = store_masked
+    store._tepat_masks = True
+
+
 def _of_suite(name: str, suite: str) -> bool:
     """Whether a GX suite or result name (`<suite>__<batch>[__m<mostly>]`) is of `suite`."""
     return name == suite or name.startswith(f"{suite}__")
@@ -263,7 +321,7 @@ def _examples_from_frame(frame: pd.DataFrame, config: dict[str, Any], column: st
     else:
         return []
     bad = frame.loc[failed, column].drop_duplicates().head(5)
-    return [mask_value(value) for value in bad.tolist()]
+    return [mask_example(value, column) for value in bad.tolist()]
 
 
 def _merge(findings: list[Finding], result, template: Finding, examples: list[str]) -> Finding:
@@ -280,7 +338,7 @@ def _merge(findings: list[Finding], result, template: Finding, examples: list[st
         found.observed = details["observed_value"]
     for value in details.get("partial_unexpected_list") or []:
         if len(found.examples) < 5 and not examples:
-            found.examples.append(mask_value(value))
+            found.examples.append(mask_example(value, found.column))
     if found.mostly is None:
         found.success = found.success and bool(result.success)
     else:
@@ -486,7 +544,7 @@ class _Validation:
             if config["type"] == "expect_table_row_count_to_equal" and len(frame):
                 # The rows themselves are the examples (duplicate keys, empty files).
                 examples = [
-                    mask_value("; ".join(f"{k}={v}" for k, v in row.items()))
+                    "; ".join(f"{k}={mask_example(v, k)}" for k, v in row.items())
                     for row in frame.head(5).to_dict("records")
                 ]
             template = self.template(batch_name, file, config, expectation)
@@ -550,10 +608,8 @@ class _Validation:
                     if result.result["unexpected_count"]:
                         part = frame.iloc[rows[bad][:5]]
                         example_column = expectation["meta"].get("example_column")
-                        values = part[
-                            example_column if example_column else config["kwargs"]["column"]
-                        ]
-                        examples = [mask_value(value) for value in values.tolist()]
+                        shown = example_column or config["kwargs"]["column"]
+                        examples = [mask_example(value, shown) for value in part[shown].tolist()]
                     template = self.template(batch_name, file, config, expectation)
                     running[index] = _merge(
                         [running[index]] if index in running else [], result, template, examples

@@ -130,7 +130,7 @@ def test_quarantined_rows_say_where_and_why_with_masked_niks(run):
     )
     assert rows == [
         (RTLH, "Penerima", 7, "nik", "5371********0770", "nik_rusak_excel"),
-        (RTLH, "Penerima", 11, "nik", "5,37***E+15", "nik_rusak_excel"),
+        (RTLH, "Penerima", 11, "nik", "5,371**E+15", "nik_rusak_excel"),  # DESIGN §5
         (RTLH, "Tambahan", 4, "nilai_bantuan", "15,000", "nilai_bantuan_ambigu"),
         (PKH, None, 7, "nilai_bantuan", "750,000", "nilai_bantuan_ambigu"),
     ]

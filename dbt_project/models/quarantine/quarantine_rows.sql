@@ -1,6 +1,6 @@
 -- Every raw row kept out of the marts: which table and file, which row, which column, its
--- value (NIKs masked) and why. Nothing is dropped silently: rows here plus the rows the
--- marts count equal the rows loaded.
+-- value (NIK-like values masked in any column, DESIGN §5) and why. Nothing is dropped
+-- silently: rows here plus the rows the marts count equal the rows loaded.
 {% set checked = [
     ('dtsen_keluarga', 'int_dtsen_households_checked'),
     ('dtsen_anggota', 'int_dtsen_members_checked'),
@@ -17,7 +17,7 @@ select
     {% if table_name in ('roster_rows', 'dtsen_desil_agregat') %}_sheet{% else %}null::varchar{% endif %} as lembar,
     _row_number as nomor_baris,
     kolom_karantina as kolom,
-    nilai_karantina as nilai,
+    {{ mask_nik_like('nilai_karantina') }} as nilai,
     alasan_karantina as alasan
 
 from {{ ref(model) }}

@@ -33,6 +33,7 @@ from orchestration.ingest.bps.regions import (
 )
 from orchestration.ingest.bps.webapi import looks_like_webapi, read_webapi
 from orchestration.ingest.grid import GridError, decode, read_grid
+from orchestration.privacy import mask_text
 
 
 def _read(path: Path) -> tuple[str, Read]:
@@ -149,7 +150,8 @@ def read_bps_file(
         out["nama_wilayah_sumber"].append(v.name)
         out["nilai_asli"].append(_value_text(v.raw))
         out["alasan_karantina"].append(
-            None if reason is None else f"row {v.row} ({v.name or v.kode}): {reason}"
+            # the reason quotes the value as written: NIK-like values masked (DESIGN §5)
+            None if reason is None else mask_text(f"row {v.row} ({v.name or v.kode}): {reason}")
         )
     if problems:
         raise BpsFileError(
