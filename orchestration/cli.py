@@ -145,7 +145,18 @@ def _run_locked(paths: Paths, run_id: str, demo_households: int, force: bool) ->
         storage = storage_problem_of(result, paths)
         if storage:  # also when a step other than ours met it (a check writing its result)
             console.print(f"[bold red]What stopped the run[/]: {storage}", soft_wrap=True)
+    print_run_log(paths, result.run_id)
+    if not result.success:
         raise typer.Exit(code=1)
+
+
+def print_run_log(paths: Paths, run_id: str) -> None:
+    """Where Dagster's own lines of the run went (they are kept off the terminal)."""
+    from orchestration.night import run_log_of
+
+    log = run_log_of(paths, run_id)
+    if log:
+        console.print(f"Run log:    {log}  (Dagster's lines of run {run_id[:8]})", soft_wrap=True)
 
 
 @app.command()
@@ -186,6 +197,7 @@ def rebuild() -> None:
                 paths, progress=True, force=True, run_id=run_id, launched_by="tepat rebuild"
             )
             print_summary(paths, result, time.perf_counter() - started)
+            print_run_log(paths, result.run_id)
     except RunInProgress as error:
         console.print(f"[bold yellow]Not started[/]: {error}", soft_wrap=True)
         raise typer.Exit(code=RUN_IN_PROGRESS_EXIT) from None
