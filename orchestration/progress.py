@@ -3,7 +3,7 @@
 The night has five stages, in this order: loading raw files, raw quality gates, dbt models,
 mart quality gates, publishing. Each Dagster step belongs to one (`stage_of`). The dbt step
 is one step for ~50 models, so it logs one line per model it starts (`dbt_node_line`, from
-dbt's structured NodeStart events) into the run's events; the watcher reads those lines to
+dbt's structured LogStartLine events) into the run's events; the watcher reads those lines to
 say which model is being built, n of N.
 
 In a terminal the stages redraw in place (rich); without one (stdout not a terminal: cron,
@@ -87,7 +87,9 @@ class DbtNodeCounter:
         self.total, self.started = total, 0
 
     def line_for(self, raw_event: Mapping[str, Any]) -> str | None:
-        if raw_event.get("info", {}).get("name") != "NodeStart":
+        # LogStartLine ("1 of 205 START sql table model …") is dbt's info-level event for a
+        # node it starts; NodeStart says the same at debug level, which dbt does not print.
+        if raw_event.get("info", {}).get("name") != "LogStartLine":
             return None
         node = raw_event.get("data", {}).get("node_info", {})
         unique_id = node.get("unique_id", "")
