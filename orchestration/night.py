@@ -4,6 +4,7 @@ the tests and the bench)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -71,9 +72,14 @@ def execute_nightly(
     job = definitions.resolve_job_def(NIGHTLY_JOB_NAME)
     run_id = run_id or str(uuid.uuid4())
     log_path = run_log_path(paths, run_id)
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    loggers: dict = {"run_log": run_log_file}
-    logger_config: dict = {"run_log": {"config": {"path": str(log_path)}}}
+    loggers: dict = {}
+    logger_config: dict = {}
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        loggers["run_log"] = run_log_file
+        logger_config["run_log"] = {"config": {"path": str(log_path)}}
+    except OSError:  # a full disk or a read-only data folder: the event log still has it all
+        pass
     if not progress:  # tests and the bench: Dagster's lines on the console too, as before
         loggers["console"] = dg.colored_console_logger
         logger_config["console"] = {"config": {"log_level": "INFO"}}
@@ -136,10 +142,23 @@ def prune_run_logs(folder: Path, keep: int = RUN_LOGS_KEPT) -> list[Path]:
     return old
 
 
+class _RunLogHandler(logging.FileHandler):
+    """A file handler that stays quiet when it cannot write (a full disk): the run log is a
+    copy of the run's event log, and logging's own error report would print a traceback
+    where the operator expects the plain words of orchestration/diskspace.py."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(OSError):  # opening the file (delay=True) on a full disk
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        pass
+
+
 def _run_log_logger(init_context) -> logging.Logger:
     """Dagster's log lines of one run, in the console logger's format, into a file."""
     path = init_context.logger_config["path"]
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = _RunLogHandler(path, encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter(_RUN_LOG_FORMAT, "%Y-%m-%d %H:%M:%S %z"))
     _open_run_logs[path] = handler
     logger = logging.Logger("dagster", level=logging.DEBUG)
@@ -150,8 +169,10 @@ def _run_log_logger(init_context) -> logging.Logger:
 def _close_run_log(path: Path) -> None:
     handler = _open_run_logs.pop(str(path), None)
     if handler is not None:
-        handler.close()
-    prune_run_logs(path.parent)
+        with contextlib.suppress(OSError):
+            handler.close()
+    with contextlib.suppress(OSError):
+        prune_run_logs(path.parent)
 
 
 def _make_run_log_file():
