@@ -179,7 +179,11 @@ def print_run_log(paths: Paths, run_id: str) -> None:
 
     log = run_log_of(paths, run_id)
     if log:
-        console.print(f"Run log:    {log}  (Dagster's lines of run {run_id[:8]})", soft_wrap=True)
+        console.print(
+            f"Run log:    {log}  (Dagster's lines of run {run_id[:8]})",
+            soft_wrap=True,
+            highlight=False,
+        )
 
 
 @app.command()

@@ -27,8 +27,9 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
             f"[bold red]The nightly run stopped[/] {stopped_at(result)} after {elapsed:.0f} s "
             f"(run {result.run_id[:8]}).",
             soft_wrap=True,
+            highlight=False,
         )
-        console.print(failure_report(result, paths), markup=False, soft_wrap=True)
+        console.print(failure_report(result, paths), markup=False, soft_wrap=True, highlight=False)
         print_held_back(paths)
         print_raw_files_not_loaded(paths)
         return

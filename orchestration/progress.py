@@ -250,10 +250,12 @@ class StepProgress:
         else:
             self._watch_plain()
 
-    def _say(self, stage: Stage, now: float | None = None) -> None:
+    def _say(self, stage: Stage, now: float | None = None, mark: str = "") -> None:
         if stage.name not in self._said:
             self._said.add(stage.name)
-            self.console.print(stage.line(now), markup=False, highlight=False, soft_wrap=True)
+            self.console.print(
+                mark + stage.line(now), markup=False, highlight=False, soft_wrap=True
+            )
 
     def _watch_plain(self) -> None:
         while True:
@@ -305,5 +307,5 @@ class StepProgress:
                     break
                 self._stop.wait(0.5)
         for stage in self.night.stages:
-            if stage.name not in rows:
-                self._say(stage)
+            if stage.name not in rows:  # never started: under the ✓/✗ rows, aligned
+                self._say(stage, mark="– ")
