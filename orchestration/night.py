@@ -83,6 +83,10 @@ def execute_nightly(
     if not progress:  # tests and the bench: Dagster's lines on the console too, as before
         loggers["console"] = dg.colored_console_logger
         logger_config["console"] = {"config": {"log_level": "INFO"}}
+    elif not loggers:  # no run log: still none of Dagster's lines on the terminal (with no
+        # logger at all, Dagster would fall back to its console logger at DEBUG)
+        loggers["console"] = dg.colored_console_logger
+        logger_config["console"] = {"config": {"log_level": "CRITICAL"}}
     job = job.with_logger_defs(loggers)
     echo = os.environ.get("TEPAT_DBT_ECHO")
     if progress:
