@@ -9,6 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m orchestration.quality.datadocs_offline
 	@touch $(STAMP)
 
 ## make run: install, create demo data if data/raw/ is empty, run the nightly job once, summarise

@@ -37,7 +37,7 @@ from bench.measure import (
     run_measured,
     versions,
 )
-from orchestration.demo.generator import VOLUMES
+from orchestration.demo.config import VOLUMES
 from orchestration.paths import PROJECT_ROOT
 
 BENCH_DIR = Path(__file__).resolve().parent

@@ -38,7 +38,7 @@ def prepare(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def generate(spec: dict[str, Any]) -> dict[str, Any]:
-    from orchestration.demo.generator import VOLUMES
+    from orchestration.demo.config import VOLUMES
     from orchestration.demo.generator import generate as write_demo_data
 
     started = time.time()

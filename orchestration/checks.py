@@ -18,6 +18,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.freshness import is_forced
+from orchestration.quality.datadocs_offline import make_offline_quietly
 from orchestration.quality.history import record
 from orchestration.quality.holdback import reasons_of, record_gate_decision
 from orchestration.quality.reuse import (
@@ -81,6 +82,7 @@ def build_ge_check(suite: Suite) -> dg.AssetChecksDefinition:
             if key is not None:
                 remember(con, suite.check_name, key, run_id, outcome.success)
         docs = project.build_docs(suite=suite.name, run_name=run_id)
+        make_offline_quietly(docs)  # pages that open without internet (issue 17)
         if not outcome.success:
             context.log.error(outcome.report())
         for file, reason in held_back.items():

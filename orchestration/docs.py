@@ -4,18 +4,24 @@
   columns and their descriptions, lineage, column types from the warehouse's catalog) that
   opens from disk without a web server.
 - data/docs/quality/index.html — the GE Data Docs the nightly checks write under
-  data/quality/ (rebuilt from the stored results if the site itself is missing).
+  data/quality/ (rebuilt from the stored results if the site itself is missing), with the
+  scripts and styles their pages load copied in, so they open without internet
+  (orchestration/quality/datadocs_offline.py); the site under data/quality/ is made offline
+  too, since `tepat check` points at it.
 - data/docs/index.html — a landing page linking both, with one line per published mart.
 
 dbt reads the catalog from the warehouse, so the warehouse must exist (`make run`) and must
 not be being written at that moment. Everything is built in a scratch folder beside
-data/docs/ and moved into place at the end, so a failed build leaves the previous docs.
+data/docs/ and moved into place at the end, so a failed build leaves the previous docs;
+what dbt prints names the final paths, never that scratch folder.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
+import io
 import json
 import os
 import shutil
@@ -117,13 +123,24 @@ def _build_dbt_site(paths: Paths, out: Path, target: Path) -> dict[str, str]:
 
     dbt = DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable())
     args = dbt_docs_args(TepatSettings.from_paths(paths).dbt_vars())
+    final = docs_dir(paths) / out.name
+    errors: list[str] = []
     with dbt_environment(paths.warehouse):
         invocation = dbt.cli(args, target_path=target, raise_on_error=False)
-        errors = [
-            event.raw_event["info"]["msg"]
-            for event in invocation.stream_raw_events()
-            if event.raw_event.get("info", {}).get("level") == "error"
-        ]
+        # dagster-dbt echoes every dbt line to stdout; echo them ourselves, as they come,
+        # with the scratch folder (gone once the build ends) replaced by where its files end up.
+        events = invocation.stream_raw_events()
+        while True:
+            with contextlib.redirect_stdout(io.StringIO()):
+                event = next(events, None)
+            if event is None:
+                break
+            info = event.raw_event.get("info", {})
+            message = final_paths(str(info.get("msg", "")), target, final)
+            if info.get("level") == "error":
+                errors.append(message)
+            if message:
+                print(message, flush=True)
         succeeded = invocation.is_successful()
     static = target / "static_index.html"
     if not succeeded or not static.exists():
@@ -141,9 +158,18 @@ def _build_dbt_site(paths: Paths, out: Path, target: Path) -> dict[str, str]:
     }
 
 
+def final_paths(message: str, target: Path, final: Path) -> str:
+    """A dbt log line with the scratch target folder replaced by the folder its files are
+    copied to (pure): `Catalog written to …/data/docs/dbt/catalog.json`."""
+    message = message.replace(str(target / "static_index.html"), str(final / "index.html"))
+    return message.replace(str(target), str(final))
+
+
 def _copy_quality_site(paths: Paths, out: Path) -> bool:
-    """Copy the GE Data Docs the checks built; rebuild them first if only the results exist.
-    False when no check has run yet."""
+    """Copy the GE Data Docs the checks built, made to open offline; rebuild them first if
+    only the results exist. False when no check has run yet."""
+    from orchestration.quality.datadocs_offline import AssetsMissing, make_offline
+
     site = quality_site(paths)
     if not (site / "index.html").exists():
         if not (quality_dir(paths) / "gx").is_dir():
@@ -153,7 +179,19 @@ def _copy_quality_site(paths: Paths, out: Path) -> bool:
         QualityProject(quality_dir(paths)).build_docs()
     if not (site / "index.html").exists():
         return False
-    shutil.copytree(site, out)
+    try:
+        make_offline(site, full=False)  # `tepat check` points at this one
+        shutil.copytree(site, out)
+        result = make_offline(out)
+    except AssetsMissing as error:
+        raise DocsError(f"The Data Docs cannot be made to open offline: {error}") from None
+    if result.remote:
+        listed = "\n".join(f"  {page}: {address}" for page, address in result.remote[:5])
+        raise DocsError(
+            f"{len(result.remote)} address(es) in the Data Docs would still need internet "
+            f"(a newer Great Expectations?); add them to "
+            f"orchestration/quality/datadocs_offline.py:\n{listed}"
+        )
     return True
 
 

@@ -48,6 +48,9 @@ def nightly_request(paths: Paths) -> dg.RunRequest | dg.SkipReason:
         return running
     published = unchanged_publication(paths)
     if published:
+        from orchestration.night_report import record_quiet_night
+
+        record_quiet_night(paths, by="the nightly schedule")  # `tepat check` reads it
         unread = unread_files(paths.raw_dir)
         listing = "".join(
             f"\n- data/raw/{f.path}: {f.reason}. What to do: {f.what_to_do}." for f in unread

@@ -175,13 +175,20 @@ class CakupanReport:
     def reference_snapshots(self) -> list[dt.date]:
         return sorted({r["tanggal_snapshot_acuan"] for r in self.rows})
 
+    @property
+    def codes(self) -> list[str]:
+        return [r.kode for r in self.regions]
+
+    def footer(self) -> str:
+        return f"tepat · {release_phrase(self.release, self.codes)}"
+
     def source_line(self) -> str:
         acuan = ", ".join(tanggal_indonesia(d) for d in self.reference_snapshots)
         latest = tanggal_indonesia(self.snapshot) if self.snapshot else "tidak diketahui"
         return (
             f"Sumber: roster penerima OPD tahun {self.tahun} dipadankan dengan DTSEN (snapshot "
             f"acuan: {acuan}); DTSEN snapshot terakhir {latest}; pagu: anggaran program "
-            f"daerah; {release_phrase(self.release)}."
+            f"daerah; {release_phrase(self.release, self.codes)}."
         )
 
 
@@ -339,6 +346,7 @@ def cell_values(row: dict[str, Any], number: int) -> dict[str, Any]:
         "program": row["nama_program"] or row["kode_program"],
         "unit": UNIT_LABEL.get(row["unit_sasaran"], row["unit_sasaran"]),
         "periode": periode_label(row["tahap"]),
+        "tingkat": TINGKAT_LABEL.get(row["tingkat_wilayah"], row["tingkat_wilayah"]),
         "realisasi": None if realisasi is None else realisasi / 100,
     }
 
@@ -434,7 +442,7 @@ def write_cakupan_xlsx(report: CakupanReport, path: Path) -> list[str]:
         for offset, note in enumerate(notes, start=1):
             write_note(sheet, top + offset, 1, widths, note, fmt.note)
         write_note(sheet, top + len(notes) + 1, 1, widths, report.source_line(), fmt.source)
-        set_print_layout(sheet, (H1, H2), f"tepat · {release_phrase(report.release)}")
+        set_print_layout(sheet, (H1, H2), report.footer())
         workbook.close()
     return [SHEET]
 
@@ -508,7 +516,7 @@ CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("Unit Sasaran", "unit"),
     ("Sumber Dana", "sumber_dana"),
     ("Periode", "periode"),
-    ("Tingkat Wilayah", "tingkat_wilayah"),
+    ("Tingkat Wilayah", "tingkat"),
     ("Kode Wilayah", "kode_wilayah"),
     ("Kecamatan", "nama_kecamatan"),
     ("Wilayah", "nama_wilayah"),

@@ -47,14 +47,37 @@ FormatOption = Annotated[
 ]
 
 
+def check_out(out: Path | None, fmt: Format | None) -> Format:
+    """The format to write: --format, else the suffix of --out, else xlsx. An --out whose
+    suffix is not .xlsx or .csv, or contradicts --format, is an error (DESIGN §3.2): a
+    workbook named `.pdf` would not open."""
+    from orchestration.export.common import ExportError
+
+    if out is None:
+        return fmt or Format.xlsx
+    suffix = out.suffix.lower().lstrip(".")
+    supported = " or ".join(f".{f.value}" for f in Format)
+    if suffix not in Format._value2member_map_:
+        got = f"ends in .{out.suffix.lstrip('.')}" if suffix else "has no extension"
+        raise ExportError(
+            f"--out {out} {got}: this export writes only {supported} files (an Excel "
+            f"workbook or a CSV table). Give a file name ending in {supported}, e.g. "
+            f"--out {out.with_suffix('.xlsx')}."
+        )
+    if fmt is not None and suffix != fmt.value:
+        raise ExportError(
+            f"--out {out} ends in .{suffix} but --format is {fmt.value}: give a file name "
+            f"ending in .{fmt.value}, or leave --format out."
+        )
+    return Format(suffix)
+
+
 def output_path(
     exports_dir: Path, out: Path | None, fmt: Format | None, stem: str
 ) -> tuple[Path, Format]:
-    """Where to write and in which format: --format wins, then the suffix of --out, then
-    xlsx; without --out, data/exports/<stem>.<format>."""
-    if fmt is None:
-        suffix = out.suffix.lower().lstrip(".") if out else ""
-        fmt = Format(suffix) if suffix in Format._value2member_map_ else Format.xlsx
+    """Where to write and in which format (`check_out`); without --out,
+    data/exports/<stem>.<format>."""
+    fmt = check_out(out, fmt)
     return (out or exports_dir / f"{stem}.{fmt.value}"), fmt
 
 
@@ -92,6 +115,7 @@ def rpjmd(
 
     paths = Paths.from_env()
     try:
+        check_out(out, fmt)
         codes = normalise_codes(wilayah)
         report = load_rpjmd(paths.marts_dir, codes, tahun)
         path, fmt = output_path(
@@ -139,6 +163,7 @@ def cakupan(
     paths = Paths.from_env()
     level = tingkat.value if tingkat else None
     try:
+        check_out(out, fmt)
         codes = normalise_codes(wilayah)
         report = load_cakupan(paths.marts_dir, codes, tahun, level, tahap)
         stem = f"cakupan_{'-'.join(codes)}_{tahun}_{report.tingkat}"

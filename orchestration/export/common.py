@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import functools
 import json
 import math
 import os
@@ -105,10 +106,53 @@ def tanggal_indonesia(value: dt.date) -> str:
     return f"{value.day} {BULAN[value.month - 1]} {value.year}"
 
 
-def waktu_indonesia(value: dt.datetime) -> str:
-    """22 November 2026 pukul 15.49 UTC (the release time, always shown in UTC)."""
-    utc = value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return f"{tanggal_indonesia(utc.date())} pukul {utc:%H.%M} UTC"
+@dataclass(frozen=True)
+class ZonaWaktu:
+    """An Indonesian time zone: its name (WIB, WITA, WIT) and the IANA zone that gives its
+    offset."""
+
+    nama: str
+    iana: str
+
+    def local(self, value: dt.datetime) -> dt.datetime:
+        from zoneinfo import ZoneInfo
+
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return aware.astimezone(ZoneInfo(self.iana))
+
+
+ZONA_WAKTU_FILE = Path(__file__).with_name("zona_waktu.csv")
+WIB = ZonaWaktu("WIB", "Asia/Jakarta")  # the national row (00) and the capital's zone
+
+
+@functools.lru_cache(maxsize=1)
+def zona_waktu_provinsi() -> dict[str, ZonaWaktu]:
+    """Province code → its time zone, from zona_waktu.csv (DESIGN §3.2)."""
+    lines = [line for line in ZONA_WAKTU_FILE.read_text().splitlines() if not line.startswith("#")]
+    return {
+        row["kode_provinsi"]: ZonaWaktu(row["zona"], row["iana"]) for row in csv.DictReader(lines)
+    }
+
+
+def zona_waktu(kode_wilayah: str) -> ZonaWaktu:
+    """The local time zone of a region, by its province (the first two digits)."""
+    return zona_waktu_provinsi().get(kode_wilayah[:2], WIB)
+
+
+def waktu_indonesia(value: dt.datetime, zones: Sequence[ZonaWaktu] = (WIB,)) -> str:
+    """'22 November 2026 pukul 23.49 WITA' in the first zone; other zones in brackets:
+    '… pukul 23.49 WITA (22.49 WIB)'. A naive time is taken as UTC."""
+    zones = list(dict.fromkeys(zones)) or [WIB]
+
+    def at(zone: ZonaWaktu, with_date: bool) -> str:
+        local = zone.local(value)
+        day = f"{tanggal_indonesia(local.date())} " if with_date else ""
+        return f"{day}pukul {local:%H.%M} {zone.nama}"
+
+    first = zones[0].local(value).date()
+    text = at(zones[0], True)
+    others = [at(z, z.local(value).date() != first) for z in zones[1:]]
+    return f"{text} ({', '.join(others)})" if others else text
 
 
 def missing(value: Any) -> bool:
@@ -281,18 +325,55 @@ def lookup_regions(marts: Marts, codes: Sequence[str]) -> dict[str, Region]:
         )
     }
     unknown = [code for code in codes if code not in found]
-    if unknown:
-        provinces = marts.rows(
-            "select kode_wilayah, nama_wilayah from dim_wilayah "
-            "where tingkat_wilayah = 'provinsi' order by kode_wilayah"
-        )
-        known = ", ".join(f"{p['kode_wilayah']} {p['nama_wilayah']}" for p in provinces)
-        raise ExportError(
-            f"Unknown region code {', '.join(unknown)}: it is not a Kemendagri region of the "
-            f"provinces in the marts ({known or 'none'}). Check the code (e.g. 5371 for Kota "
-            "Kupang)."
-        )
-    return found
+    if not unknown:
+        return found
+    with_data = regions_with_data(marts)
+    # A real Kemendagri region outside this warehouse is named, not called unknown.
+    for code in unknown:
+        name = kemendagri_name(code)
+        if name:
+            raise ExportError(
+                f"No data for {name} ({code}) in this warehouse: its files have not been "
+                f"loaded. Regions with data: {with_data or 'none'}. Choose one of those, or "
+                f"add the files of {name} under data/raw/ and run `make run`."
+            )
+    raise ExportError(
+        f"Unknown region code {', '.join(unknown)}: it is not a Kemendagri region "
+        f"(Kepmendagri 2025). Regions with data: {with_data or 'none'}. Check the code "
+        "(e.g. 5371 for Kota Kupang)."
+    )
+
+
+def kemendagri_name(code: str) -> str | None:
+    """The Kemendagri name of a region code ('Kota Bandung' for 3273), None if unknown."""
+    from orchestration.ingest.wilayah import name_of
+
+    try:
+        return name_of(code)
+    except (KeyError, ValueError, LookupError):
+        return None
+
+
+def regions_with_data(marts: Marts) -> str:
+    """'53 Nusa Tenggara Timur (5371 Kota Kupang, …), 61 …': the provinces of the warehouse
+    with their kabupaten/kota that have registry data (needs mart_desil_distribution)."""
+    rows = marts.rows(
+        "select distinct d.kode_wilayah, d.nama_wilayah, d.tingkat_wilayah "
+        "from mart_desil_distribution as d "
+        "where d.tingkat_wilayah in ('provinsi', 'kabkota') order by d.kode_wilayah"
+    )
+    provinces = [r for r in rows if r["tingkat_wilayah"] == "provinsi"]
+    parts = []
+    for province in provinces:
+        kabkota = [
+            f"{r['kode_wilayah']} {r['nama_wilayah']}"
+            for r in rows
+            if r["tingkat_wilayah"] == "kabkota"
+            and r["kode_wilayah"].startswith(province["kode_wilayah"])
+        ]
+        inner = f" ({', '.join(kabkota)})" if kabkota else ""
+        parts.append(f"{province['kode_wilayah']} {province['nama_wilayah']}{inner}")
+    return "; ".join(parts)
 
 
 # --------------------------------------------------------------------------------------------
@@ -305,14 +386,15 @@ def latest_snapshot(marts: Marts) -> dt.date | None:
     return marts.value("select max(tanggal_snapshot) from mart_desil_distribution")
 
 
-def release_phrase(release: Release) -> str:
-    """'data tepat rilis 22 November 2026 pukul 15.49 UTC (run b7b591ef)'."""
+def release_phrase(release: Release, codes: Sequence[str] = ()) -> str:
+    """'data tepat rilis 22 November 2026 pukul 23.49 WITA (proses b7b591ef)', in the local
+    time of the regions `codes` (DESIGN §3.2)."""
     if release.published_at is None:
         return "data tepat (waktu rilis tidak tercatat)"
-    when = waktu_indonesia(release.published_at)
+    when = waktu_indonesia(release.published_at, [zona_waktu(code) for code in codes])
     if not release.is_recorded:
         return f"data tepat dari berkas mart bertanggal {when}"
-    run = f" (run {release.run_id[:8]})" if release.run_id else ""
+    run = f" (proses {release.run_id[:8]})" if release.run_id else ""
     return f"data tepat rilis {when}{run}"
 
 

@@ -56,12 +56,57 @@ INDIKATOR: dict[str, tuple[str, str]] = {
     "garis_kemiskinan": ("Garis kemiskinan", "Rp/kapita/bulan"),
 }
 
-STATUS_LABEL = {
-    "tercapai": "Tercapai",
-    "on track": "On track",
-    "off track": "Off track",
-    "belum ada data": "Belum ada data",
+#: The mart's status (contract values, DESIGN §3.1) → the words of a Bappeda evaluation
+#: table (DESIGN §3.2), by whether BPS has a realisation for the year: `off track` with one
+#: means the target was missed, without one that the trend's projection misses it.
+STATUS_LABEL: dict[tuple[str, bool], str] = {
+    ("tercapai", True): "Tercapai",
+    ("off track", True): "Tidak tercapai",
+    ("on track", False): "Diperkirakan tercapai",
+    ("off track", False): "Perlu percepatan",
+    ("belum ada data", False): "Belum ada data",
 }
+#: Every status word a workbook or CSV may show.
+STATUS_WORDS = frozenset(STATUS_LABEL.values())
+KATEGORI_WORDS = frozenset(("Sangat tinggi", "Tinggi", "Sedang", "Rendah", "Sangat rendah"))
+HIGH_KATEGORI = ("tinggi", "sangat tinggi")
+NOT_MET = ("Tidak tercapai", "Perlu percepatan")
+
+
+def status_label(status: str | None, realised: bool) -> str | None:
+    """The Indonesian status of a mart status; `realised`: BPS has the year's value."""
+    if not status:
+        return None
+    label = STATUS_LABEL.get((status, realised)) or STATUS_LABEL.get((status, not realised))
+    return label or status[:1].upper() + status[1:]
+
+
+def angka(value: float, decimals: int = 2) -> str:
+    """8.25 → '8,25'; 1234.5 → '1.234,50' (Indonesian separators, for text notes)."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def disagreement_note(row: dict[str, Any]) -> str | None:
+    """Why a high Kategori Capaian sits beside a status that says the target is not met
+    (DESIGN §3.2): the category grades capaian, the status whether the target is met."""
+    kategori, realisasi, target = row.get("kategori_capaian"), row.get("realisasi"), row["target"]
+    label = status_label(row.get("status"), realisasi is not None)
+    if kategori not in HIGH_KATEGORI or label not in NOT_MET or row.get("capaian") is None:
+        return None
+    tahun, turun = row["tahun"], row["arah"] == "turun"
+    if realisasi is not None:
+        why = (
+            f"realisasi {angka(realisasi)} masih {'di atas' if turun else 'di bawah'} target "
+            f"{angka(target)} (indikator ini harus {'turun' if turun else 'naik'})"
+        )
+    else:
+        why = f"proyeksi tren {tahun} belum mencapai target {angka(target)}"
+    return (
+        f"kategori {kategori} menilai capaian {angka(row['capaian'])} % terhadap target "
+        f"{tahun}; status {label} karena {why}"
+    )
+
 
 #: mart_target_gap explains every empty value of its row in `catatan`; reasons about columns
 #: this table does not show (people still to be lifted out, reduction still needed) would
@@ -85,6 +130,15 @@ NOTE_KATEGORI = (
     "Kategori capaian: > 90 sangat tinggi; > 75–90 tinggi; > 65–75 sedang; > 50–65 rendah; "
     "≤ 50 sangat rendah. Proyeksi akhir periode: nilai terakhir + tren tahunan (kuadrat "
     "terkecil, ≤ 5 tahun data terakhir) × sisa tahun."
+)
+NOTE_STATUS = (
+    "Status: Tercapai / Tidak tercapai bila ada realisasi BPS tahun evaluasi (realisasi "
+    "dibandingkan dengan target tahun itu); Diperkirakan tercapai / Perlu percepatan bila "
+    "belum ada realisasi (proyeksi tren tahun itu dibandingkan dengan targetnya). Kategori "
+    "capaian menilai besarnya capaian terhadap target, status menilai apakah target itu "
+    "sendiri terpenuhi: untuk indikator yang harus turun, realisasi 8,25 terhadap target 8,00 "
+    "berkategori Sangat tinggi (capaian 96,88 %) tetapi berstatus Tidak tercapai. Baris "
+    "seperti itu dijelaskan di kolom Catatan."
 )
 NOTE_KOSONG = (
     "Sel kosong: data BPS belum tersedia atau nilai tidak dapat dihitung (alasannya di "
@@ -121,6 +175,7 @@ class IndicatorReport:
     kategori_capaian: str | None  # of the evaluation year, as the mart writes it
     status: str | None  # of the evaluation year, as the mart writes it
     catatan: str
+    realised: bool = False  # BPS has a realisation for the evaluation year
 
     @property
     def label(self) -> str:
@@ -137,7 +192,7 @@ class IndicatorReport:
 
     @property
     def status_label(self) -> str | None:
-        return STATUS_LABEL.get(self.status, self.status) if self.status else None
+        return status_label(self.status, self.realised)
 
 
 @dataclass
@@ -167,6 +222,13 @@ class RpjmdReport:
     def years(self) -> list[int]:
         return sorted({y for r in self.regions for y in r.years})
 
+    @property
+    def codes(self) -> list[str]:
+        return [r.region.kode for r in self.regions]
+
+    def footer(self) -> str:
+        return f"tepat · {release_phrase(self.release, self.codes)}"
+
     def source_line(self) -> str:
         bps = (
             f"BPS, Susenas Maret (data terakhir tahun {self.tahun_bps})"
@@ -178,7 +240,7 @@ class RpjmdReport:
             if self.snapshot
             else "DTSEN: belum ada snapshot"
         )
-        return f"Sumber: {bps}; {dtsen}; {release_phrase(self.release)}."
+        return f"Sumber: {bps}; {dtsen}; {release_phrase(self.release, self.codes)}."
 
 
 def year_ranges(years: Sequence[int]) -> str:
@@ -199,8 +261,9 @@ def year_ranges(years: Sequence[int]) -> str:
 def compose_catatan(rows: Sequence[dict[str, Any]], tahun: int) -> str:
     """The Catatan of one indicator for the evaluation year `tahun`, in Indonesian.
 
-    Whether a held-back BPS file leaves the series incomplete (`catatan_kelengkapan`), the
-    mart's reasons for empty values of the plan years up to `tahun` (without repeats,
+    Whether a held-back BPS file leaves the series incomplete (`catatan_kelengkapan`), why
+    a high Kategori Capaian sits beside a missed target (`disagreement_note`), the mart's
+    reasons for empty values of the plan years up to `tahun` (without repeats,
     without those about columns not shown), how the status was decided when there is no
     realisation yet, and the kind of each target (`keterangan`: public or illustrative).
     """
@@ -211,6 +274,10 @@ def compose_catatan(rows: Sequence[dict[str, Any]], tahun: int) -> str:
         note = (row.get("catatan_kelengkapan") or "").strip().rstrip(".")
         if note and note not in notes:
             notes.append(note)
+    current = next((r for r in rows if r["tahun"] == tahun), None)
+    disagreement = disagreement_note(current) if current else None
+    if disagreement:
+        notes.append(disagreement)
     missing_years: list[str] = []
     upto = [r for r in rows if r["tahun"] <= tahun] or rows[:1]
     for row in upto:
@@ -226,7 +293,6 @@ def compose_catatan(rows: Sequence[dict[str, Any]], tahun: int) -> str:
     if missing_years:
         at = notes.index(NO_DATA_YEAR.strip())
         notes[at] = NO_DATA_YEAR + ", ".join(missing_years)
-    current = next((r for r in rows if r["tahun"] == tahun), None)
     if current is None:
         notes.append(f"tidak ada target tahun {tahun} dalam dokumen ini")
     elif current.get("realisasi") is None and current.get("status") in ("on track", "off track"):
@@ -272,6 +338,7 @@ def build_indicators(records: Sequence[dict[str, Any]], tahun: int) -> list[Indi
                 kategori_capaian=current["kategori_capaian"] if current else None,
                 status=current["status"] if current else None,
                 catatan=compose_catatan(rows, tahun),
+                realised=bool(current) and current["realisasi"] is not None,
             )
         )
     indicators.sort(
@@ -407,13 +474,19 @@ def region_widths(years: Sequence[int]) -> list[float]:
 
 
 def _status_colours(sheet: Any, fmt: Formats, first: int, last: int, col: int) -> None:
-    for text, colour in (("Tercapai", fmt.green), ("On track", fmt.green), ("Off", fmt.red)):
+    colours = (
+        ("Tercapai", fmt.green),
+        ("Diperkirakan tercapai", fmt.green),
+        ("Tidak tercapai", fmt.red),
+        ("Perlu percepatan", fmt.orange),
+    )
+    for text, colour in colours:
         sheet.conditional_format(
             first,
             col,
             last,
             col,
-            {"type": "text", "criteria": "begins with", "value": text, "format": colour},
+            {"type": "cell", "criteria": "==", "value": f'"{text}"', "format": colour},
         )
 
 
@@ -433,9 +506,10 @@ def _notes(
 ) -> None:
     """Keterangan and the source line below a table, across its width from `col`."""
     sheet.write(row, col, "Keterangan:", fmt.get(bold=True, font_size=8))
-    for offset, text in enumerate((NOTE_CAPAIAN, NOTE_KATEGORI, NOTE_KOSONG), start=1):
+    notes = (NOTE_CAPAIAN, NOTE_KATEGORI, NOTE_STATUS, NOTE_KOSONG)
+    for offset, text in enumerate(notes, start=1):
         write_note(sheet, row + offset, col, widths, text, fmt.note)
-    write_note(sheet, row + 4, col, widths, report.source_line(), fmt.source)
+    write_note(sheet, row + len(notes) + 1, col, widths, report.source_line(), fmt.source)
 
 
 def write_region_sheet(
@@ -520,7 +594,7 @@ def write_region_sheet(
         sheet.set_column(col, col, width)
     sheet.freeze_panes(FIRST_DATA, C_YEAR0)
     _notes(sheet, fmt, last_row + 2, C_IND, widths[C_IND:], report)
-    set_print_layout(sheet, (H1, HN), f"tepat · {release_phrase(report.release)}")
+    set_print_layout(sheet, (H1, HN), report.footer())
 
 
 SUMMARY_COLUMNS = (
@@ -605,7 +679,7 @@ def write_summary_sheet(
     _status_colours(sheet, fmt, first, last, 12)
     sheet.freeze_panes(first, 3)
     _notes(sheet, fmt, last + 2, 2, [w for _, w in SUMMARY_COLUMNS[2:]], report)
-    set_print_layout(sheet, (header_row, header_row), f"tepat · {release_phrase(report.release)}")
+    set_print_layout(sheet, (header_row, header_row), report.footer())
 
 
 @dataclass(frozen=True)
@@ -690,7 +764,7 @@ def write_chart_sheet(workbook: Any, fmt: Formats, name: str, report: RpjmdRepor
             )
             row += max(CHART_BLOCK_ROWS, len(points) + 4)
     write_note(sheet, row, 0, CHART_SHEET_WIDTHS, report.source_line(), fmt.source)
-    set_print_layout(sheet, (0, 0), f"tepat · {release_phrase(report.release)}")
+    set_print_layout(sheet, (0, 0), report.footer())
     sheet.set_portrait()
 
 

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pandas as pd
@@ -42,7 +43,9 @@ from orchestration.export.common import (
 )
 from orchestration.export.rpjmd import (
     INDIKATOR,
-    STATUS_LABEL,
+    KATEGORI_WORDS,
+    NOTE_STATUS,
+    STATUS_WORDS,
     build_indicators,
     chart_points,
     compose_catatan,
@@ -73,11 +76,24 @@ def same(cell, mart_value) -> bool:
     return cell == pytest.approx(float(mart_value), rel=1e-12, abs=1e-12)
 
 
-def label(value: str | None) -> str | None:
-    """A mart category/status as the workbook shows it."""
-    if empty(value):
+def kategori(value: str | None) -> str | None:
+    """A mart category as the workbook shows it."""
+    return None if empty(value) else value[:1].upper() + value[1:]
+
+
+def status(row) -> str | None:
+    """A mart row's status as the workbook shows it (DESIGN §3.2): the words depend on
+    whether BPS has the year's realisation."""
+    if empty(row["status"]):
         return None
-    return STATUS_LABEL.get(value, value[:1].upper() + value[1:])
+    realised = not empty(row["realisasi"])
+    return {
+        ("tercapai", True): "Tercapai",
+        ("off track", True): "Tidak tercapai",
+        ("on track", False): "Diperkirakan tercapai",
+        ("off track", False): "Perlu percepatan",
+        ("belum ada data", False): "Belum ada data",
+    }[(row["status"], realised)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,8 +229,8 @@ def test_rpjmd_values_equal_mart_target_gap(rpjmd_books, target_gap, kode):
             assert same(realisasi, year["realisasi"]), (indikator, year["tahun"])
             assert same(capaian, year["capaian"]), (indikator, year["tahun"])
         current = plan[plan["tahun"] == YEAR].iloc[0]
-        assert got["kategori"] == label(current["kategori_capaian"])
-        assert got["status"] == label(current["status"])
+        assert got["kategori"] == kategori(current["kategori_capaian"])
+        assert got["status"] == status(current)
 
 
 @e2e
@@ -229,7 +245,7 @@ def test_rpjmd_kota_kupang_p0_numbers_as_the_planner_reads_them(rpjmd_books, tar
     assert p0["years"][2025][2] == pytest.approx((2 * 2.87 - 7.57) / 2.87 * 100)
     assert p0["years"][2026] == (0.0, None, None)  # zero-poverty target, no data yet
     assert (p0["tahun_dasar"], p0["nilai_dasar"]) == (2023, 8.61)
-    assert (p0["kategori"], p0["status"]) == ("Sangat rendah", "Off track")
+    assert (p0["kategori"], p0["status"]) == ("Sangat rendah", "Tidak tercapai")
     assert "Belum ada data BPS Maret 2024" in p0["catatan"]
     assert "target 2024–2025: ilustratif" in p0["catatan"]
     ekstrem = rows["p0_ekstrem"]
@@ -259,8 +275,10 @@ def test_rpjmd_source_line_names_bps_year_dtsen_snapshot_and_release(rpjmd_books
     snapshot = marts("mart_desil_distribution")["tanggal_snapshot"].max()
     assert "BPS, Susenas Maret (data terakhir tahun 2025)" in source
     assert f"DTSEN snapshot {tanggal_indonesia(pd.Timestamp(snapshot).date())}" in source
-    assert f"pukul {published:%H.%M} UTC" in source and tanggal_indonesia(published) in source
-    assert f"(run {release['run_id'][:8]})" in source
+    # Kota Kupang (NTT) reads the release time in WITA, UTC+8 (DESIGN §3.2).
+    local = published.astimezone(ZoneInfo("Asia/Makassar"))
+    assert f"rilis {tanggal_indonesia(local)} pukul {local:%H.%M} WITA (proses " in source
+    assert f"(proses {release['run_id'][:8]})" in source and "UTC" not in source
 
 
 @e2e
@@ -315,7 +333,7 @@ def test_rpjmd_several_regions_get_a_summary_sheet(marts_dir, out_dir, target_ga
         assert same(cells[col["Target 2025"]].value, mart["target"])
         assert same(cells[col["Realisasi 2025"]].value, mart["realisasi"])
         assert same(cells[col["Capaian 2025 (%)"]].value, mart["capaian"])
-        assert cells[col["Status 2025"]].value == label(mart["status"])
+        assert cells[col["Status 2025"]].value == status(mart)
         assert cells[col["Wilayah"]].hyperlink.location.startswith(f"'{kode} ")
     assert len(wb["Grafik"]._charts) == 3
 
@@ -348,10 +366,113 @@ def test_rpjmd_csv_has_indonesian_headers_and_the_mart_values(marts_dir, out_dir
     p0 = next(r for r in rows if r["Kode Wilayah"] == KUPANG and r["Kode Indikator"] == "p0")
     assert p0["Realisasi 2025"] == "7.57" and p0["Realisasi 2024"] == ""
     assert p0["Capaian 2025 (%)"] == "-63.76"
-    assert p0["Status 2025"] == "Off track" and p0["Target 2022"] == ""  # 2022: not its plan
+    assert p0["Status 2025"] == "Tidak tercapai" and p0["Target 2022"] == ""  # 2022: not its plan
     bengkayang = next(r for r in rows if r["Kode Wilayah"] == BENGKAYANG)
     mart = target_gap[(target_gap["kode_wilayah"] == BENGKAYANG) & (target_gap["tahun"] == 2023)]
     assert bengkayang["Capaian 2023 (%)"] == f"{mart['capaian'].iloc[0]:.2f}"
+
+
+def label_cells(ws) -> dict[str, list]:
+    """The Status and Kategori Capaian cells of a region sheet or the Ringkasan (header in
+    row 5, data rows numbered in column A)."""
+    cols = {
+        kind: [
+            col
+            for col in range(1, ws.max_column + 1)
+            if str(ws.cell(HEADER_ROW, col).value or "").startswith(kind)
+        ]
+        for kind in ("Status", "Kategori Capaian")
+    }
+    rows = [
+        r for r in range(HEADER_ROW + 1, ws.max_row + 1) if isinstance(ws.cell(r, 1).value, int)
+    ]
+    return {
+        kind: [ws.cell(r, c).value for r in rows for c in found] for kind, found in cols.items()
+    }
+
+
+@e2e
+def test_rpjmd_every_status_and_kategori_is_an_indonesian_word(marts_dir, out_dir, target_gap):
+    """Every region with targets, as evaluated in a first plan year (statuses from the
+    trend), a year with BPS data and a last plan year: each Status and Kategori Capaian cell
+    of the workbook and the CSV is a word of DESIGN §3.2, all five status words occur, and
+    no English status or UTC time is left in any cell."""
+    seen: set[str] = set()
+    years = sorted(int(y) for y in target_gap["tahun"].unique())
+    assert years == list(range(2022, 2030))
+    for tahun in (2022, YEAR, 2029):
+        report = load_rpjmd(marts_dir, ["53", "61", "64"], tahun)
+        book, table = out_dir / f"rpjmd_all_{tahun}.xlsx", out_dir / f"rpjmd_all_{tahun}.csv"
+        write_rpjmd_xlsx(report, book)
+        write_rpjmd_csv(report, table)
+        wb = openpyxl.load_workbook(book)
+        assert wb.sheetnames[0] == "Ringkasan" and len(wb.sheetnames) == 11
+        for ws in wb.worksheets[:-1]:  # the last is Grafik: no status column
+            cells = label_cells(ws)
+            assert cells["Status"], ws.title
+            assert set(cells["Status"]) - {None} <= STATUS_WORDS, ws.title
+            assert set(cells["Kategori Capaian"]) - {None} <= KATEGORI_WORDS, ws.title
+            seen |= set(cells["Status"]) - {None}
+        texts = [c.value for ws in wb for row in ws.iter_rows() for c in row]
+        texts = [t for t in texts if isinstance(t, str)]
+        assert not [t for t in texts if re.search(r"track|\bUTC\b|\brun\b", t, re.I)]
+        with table.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert {r[f"Status {tahun}"] for r in rows} - {""} <= STATUS_WORDS
+        assert {r[f"Kategori Capaian {tahun}"] for r in rows} - {""} <= KATEGORI_WORDS
+    assert seen == STATUS_WORDS
+
+
+@e2e
+def test_rpjmd_a_high_kategori_beside_a_missed_target_is_explained_on_that_row(
+    rpjmd_books, target_gap
+):
+    """Bengkayang 2025: capaian 99.31 is `Sangat tinggi`, yet P0 5.83 is above the target
+    5.79, so the target is not met; the row's Catatan says why, the sheet's notes too."""
+    ws = openpyxl.load_workbook(rpjmd_books[BENGKAYANG])["6107 Kab. Bengkayang"]
+    p0 = region_sheet(ws)["p0"]
+    mart = target_gap[
+        (target_gap["kode_wilayah"] == BENGKAYANG)
+        & (target_gap["indikator"] == "p0")
+        & (target_gap["tahun"] == YEAR)
+    ].iloc[0]
+    assert (mart["realisasi"], mart["target"], mart["status"]) == (5.83, 5.79, "off track")
+    assert (p0["kategori"], p0["status"]) == ("Sangat tinggi", "Tidak tercapai")
+    assert p0["catatan"].startswith(
+        "Kategori sangat tinggi menilai capaian 99,31 % terhadap target 2025; status Tidak "
+        "tercapai karena realisasi 5,83 masih di atas target 5,79 (indikator ini harus turun)"
+    )
+    notes = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert NOTE_STATUS in notes
+    # Kota Kupang's p0 is `Sangat rendah` and not met: they agree, no such note.
+    kupang = openpyxl.load_workbook(rpjmd_books[KUPANG])["5371 Kota Kupang"]
+    assert "menilai capaian" not in region_sheet(kupang)["p0"]["catatan"]
+
+
+@e2e
+def test_release_time_is_the_regions_local_time(rpjmd_books, cakupan_book, marts_dir, out_dir):
+    published = dt.datetime.fromisoformat(
+        json.loads((marts_dir / "release.json").read_text())["published_at"]
+    )
+    wib = published.astimezone(ZoneInfo("Asia/Jakarta"))
+    wita = published.astimezone(ZoneInfo("Asia/Makassar"))
+
+    def source(path: Path) -> str:
+        wb = openpyxl.load_workbook(path)
+        texts = [c.value for row in wb.worksheets[0].iter_rows() for c in row]
+        return next(t for t in texts if isinstance(t, str) and t.startswith("Sumber:"))
+
+    # Kabupaten Bengkayang (Kalimantan Barat): WIB, UTC+7.
+    assert f"{tanggal_indonesia(wib)} pukul {wib:%H.%M} WIB (proses" in source(
+        rpjmd_books[BENGKAYANG]
+    )
+    # Kota Kupang (Nusa Tenggara Timur): WITA, UTC+8, in both exports.
+    expected = f"{tanggal_indonesia(wita)} pukul {wita:%H.%M} WITA (proses"
+    assert expected in source(rpjmd_books[KUPANG])
+    assert expected in source(cakupan_book)
+    both = out_dir / "rpjmd_zones.xlsx"
+    write_rpjmd_xlsx(load_rpjmd(marts_dir, [KUPANG, BENGKAYANG], YEAR), both)
+    assert f"pukul {wita:%H.%M} WITA (pukul {wib:%H.%M} WIB)" in source(both)
 
 
 # --------------------------------------------------------------------------------------------
@@ -426,7 +547,7 @@ def test_cakupan_layout_groups_headers_and_colours_low_coverage(cakupan_book, co
     acuan = ", ".join(tanggal_indonesia(pd.Timestamp(d)) for d in sorted(used.unique()))
     latest = pd.Timestamp(marts("mart_desil_distribution")["tanggal_snapshot"].max())
     assert f"(snapshot acuan: {acuan})" in source
-    assert f"DTSEN snapshot terakhir {tanggal_indonesia(latest)}" in source and "(run " in source
+    assert f"DTSEN snapshot terakhir {tanggal_indonesia(latest)}" in source and "(proses " in source
 
 
 @e2e
@@ -494,12 +615,12 @@ def test_cakupan_csv_has_indonesian_headers_and_percentages(marts_dir, out_dir, 
     assert len(rows) == len(mart)
     want = mart[(mart["kode_program"] == "PKH") & (mart["kode_wilayah"] == KUPANG)].iloc[0]
     got = next(r for r in rows if r["Kode Program"] == "PKH" and r["Kode Wilayah"] == KUPANG)
-    assert got["Periode"] == "Tahap 1" and got["Tingkat Wilayah"] == "kabkota"
+    assert got["Periode"] == "Tahap 1" and got["Tingkat Wilayah"] == "kabupaten/kota"
     assert got["Penerima"] == str(want["penerima"])
     assert got["Cakupan (%)"] == f"{want['cakupan'] * 100:.2f}"
     assert got["Realisasi Anggaran (%)"] == f"{want['realisasi_persen']:.2f}"
     assert got["Snapshot DTSEN Acuan"] == "2025-03-31"
-    desa = next(r for r in rows if r["Tingkat Wilayah"] == "desa")
+    desa = next(r for r in rows if r["Tingkat Wilayah"] == "desa/kelurahan")
     assert desa["Kecamatan"] and desa["Pagu (Rp)"] == "" and len(desa["Kode Wilayah"]) == 10
 
 
@@ -531,8 +652,19 @@ def test_cli_writes_default_files_into_the_exports_folder(nightly):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("rpjmd", "-w", "9999"), "Unknown region code 9999"),
+        (("rpjmd", "-w", "9999"), "Unknown region code 9999: it is not a Kemendagri region"),
         (("cakupan", "-w", "9999", "--tahun", "2025"), "Unknown region code 9999"),
+        (
+            ("rpjmd", "-w", "3273"),
+            "No data for Kota Bandung (3273) in this warehouse: its files have not been "
+            "loaded. Regions with data: 53 Nusa Tenggara Timur (5301 Kabupaten Kupang, ",
+        ),
+        (
+            ("cakupan", "-w", "32.73", "--tahun", "2025"),
+            "6107 Kabupaten Bengkayang); 64 Kalimantan Timur (6402 Kabupaten Kutai "
+            "Kartanegara, 6474 Kota Bontang). Choose one of those, or add the files of Kota "
+            "Bandung under data/raw/ and run `make run`.",
+        ),
         (("rpjmd", "-w", "537"), "'537' is not a Kemendagri region code"),
         (("rpjmd", "-w", "5371", "--tahun", "2019"), "No RPJMD/RPD target for 2019"),
         (
@@ -549,6 +681,36 @@ def test_cli_errors_say_what_is_wrong_and_what_to_do(nightly, args, message):
     assert result.exit_code == 2
     assert message in result.stderr
     assert "Traceback" not in result.output
+
+
+@e2e
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("rpjmd", "-w", "5371", "--out", "{dir}/x.pdf"),
+            "x.pdf ends in .pdf: this export writes only .xlsx or .csv files",
+        ),
+        (
+            ("cakupan", "-w", "5371", "--tahun", "2025", "-o", "{dir}/x.pdf"),
+            "x.pdf ends in .pdf: this export writes only .xlsx or .csv files",
+        ),
+        (
+            ("rpjmd", "-w", "5371", "-o", "{dir}/x.csv", "--format", "xlsx"),
+            "x.csv ends in .csv but --format is xlsx",
+        ),
+        (
+            ("cakupan", "-w", "5371", "--tahun", "2025", "-f", "csv", "-o", "{dir}/t.xlsx"),
+            "t.xlsx ends in .xlsx but --format is csv",
+        ),
+    ],
+)
+def test_cli_out_with_a_wrong_extension_fails_and_writes_nothing(nightly, tmp_path, args, message):
+    result = run_cli(*(a.format(dir=tmp_path) for a in args))
+    assert result.exit_code == 2, result.output
+    assert "Export failed:" in result.stderr and message in result.stderr
+    assert "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
 
 
 @e2e
@@ -640,7 +802,7 @@ def test_build_indicators_gives_one_row_per_indicator_with_the_evaluation_year()
     (ind,) = build_indicators(PLAN, 2025)
     assert sorted(ind.years) == [2024, 2025, 2026]
     assert ind.years[2025].realisasi == 7.57 and ind.years[2024].realisasi is None
-    assert (ind.kategori_label, ind.status_label) == ("Sangat rendah", "Off track")
+    assert (ind.kategori_label, ind.status_label) == ("Sangat rendah", "Tidak tercapai")
     assert (ind.label, ind.satuan) == ("Persentase penduduk miskin (P0)", "%")
 
 
@@ -698,7 +860,8 @@ def test_output_path_follows_format_then_suffix_then_xlsx(tmp_path):
     assert output_path(exports, None, Format.csv, "x") == (exports / "x.csv", Format.csv)
     mine = tmp_path / "mine.CSV"
     assert output_path(exports, mine, None, "x") == (mine, Format.csv)
-    assert output_path(exports, tmp_path / "a.txt", None, "x")[1] is Format.xlsx
+    with pytest.raises(ExportError, match="ends in .txt: this export writes only .xlsx or .csv"):
+        output_path(exports, tmp_path / "a.txt", None, "x")
 
 
 def test_marts_must_be_published_before_export(tmp_path):

@@ -3,13 +3,14 @@
 Every notebook under notebooks/ runs top to bottom in a Jupyter kernel of this venv, with
 TEPAT_MARTS_DIR pointing at the fixture's published marts; the figures of
 ringkasan_wilayah.ipynb are compared with the marts and the generator's ground truth.
-`tepat docs` builds the dbt docs and the GE Data Docs from the same warehouse.
+`tepat docs` without a warehouse; its build on the nightly run is in test_docs_offline.py.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -190,30 +191,42 @@ def test_summary_notebook_draws_its_three_charts(executed):
         assert base64.b64decode(images[0]["data"]["image/png"]).startswith(b"\x89PNG")
 
 
-def test_docs_builds_the_dbt_site_and_the_data_docs(nightly, tmp_path):
-    from orchestration.cli import app
+def table_cells(code_cell: nbformat.NotebookNode) -> list[str]:
+    """The data cells of the HTML tables a cell displayed."""
+    html = "".join(o.get("data", {}).get("text/html", "") for o in code_cell.outputs)
+    return [text.strip() for text in re.findall(r"<td[^>]*>([^<]*)</td>", html)]
 
-    paths = nightly["paths"]
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("TEPAT_DATA_DIR", str(paths.data_dir))
-        env.delenv("TEPAT_WAREHOUSE", raising=False)
-        result = CliRunner().invoke(app, ["docs"])
-    assert result.exit_code == 0, result.output
-    docs = paths.data_dir / "docs"
-    marts = sorted(path.stem for path in paths.marts_dir.glob("*.parquet"))
-    assert "mart_desil_distribution" in marts
 
-    dbt_page = (docs / "dbt" / "index.html").read_text()
-    catalog = json.loads((docs / "dbt" / "catalog.json").read_text())
-    landing = (docs / "index.html").read_text()
-    quality = (docs / "quality" / "index.html").read_text()
-    for mart in marts:
-        assert mart in dbt_page, f"{mart} missing from the dbt docs"
-        # The catalog was read from the warehouse: column types of every published table.
-        assert catalog["nodes"][f"model.tepat.{mart}"]["columns"], mart
-        assert f"model.tepat.{mart}" in landing
-        assert f"{mart}__" in quality, f"no GE results for {mart} in the Data Docs"
-    assert not [p.name for p in docs.iterdir() if p.name.startswith(".")], "scratch left over"
+def test_summary_notebook_writes_numbers_in_indonesian_style(executed, summary):
+    """3.160 keluarga and 38,2 %, as the planners' workbooks write them: thousands with a
+    dot, decimals with a comma, in printed lines and in the tables; statuses in the
+    workbook's words (DESIGN §3.2)."""
+    from orchestration.export.rpjmd import STATUS_WORDS
+
+    notebook = executed[SUMMARY].notebook
+    line = re.search(
+        r"(\d{1,3}(?:\.\d{3})*) keluarga, (\d+,\d) % di desil 1–4\.",
+        stdout(cell(notebook, "grafik-desil")),
+    )
+    assert line, stdout(cell(notebook, "grafik-desil"))
+    assert int(line[1].replace(".", "")) == summary["jumlah_keluarga"]
+    assert float(line[2].replace(",", ".")) == pytest.approx(
+        summary["persen_keluarga_desil_1_4"], abs=0.051
+    )
+    coverage = table_cells(cell(notebook, "grafik-cakupan"))
+    target = table_cells(cell(notebook, "grafik-target"))
+    assert coverage and target
+    dot_decimals = [t for t in coverage + target if re.fullmatch(r"-?[0-9]+\.[0-9]+", t)]
+    assert not dot_decimals, dot_decimals
+    for code, shown in summary["program"].items():
+        if shown["cakupan"] is not None:
+            percent = f"{100 * shown['cakupan']:.1f}".replace(".", ",")
+            assert percent in coverage, (code, percent)
+    assert {t for t in target if t in STATUS_WORDS}, target
+    assert not [t for t in target if "track" in t]
+    printed = "".join(stdout(c) for c in notebook.cells if c.cell_type == "code")
+    assert not re.search(r"[0-9]\.[0-9]+ ?%", printed)
+    assert "UTC" not in printed and re.search(r"dirilis .* pukul \d\d\.\d\d WITA", printed)
 
 
 def test_docs_without_a_warehouse_says_to_run_make_run_first(tmp_path, monkeypatch):

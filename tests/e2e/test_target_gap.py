@@ -1,6 +1,6 @@
 """mart_target_gap on the demo data: every number checked against arithmetic done by hand.
 
-The demo target_rpjmd.csv comes from orchestration/demo/generator.py (`_target_rows`), the BPS
+The demo target_rpjmd.csv comes from orchestration/demo/referensi.py (`_target_rows`), the BPS
 figures from orchestration/demo/reference/bps_seed_regions.csv (real BPS March values).
 Kota Kupang (5371), "RPD 2023-2026": p0 baseline 8.61 (2023); targets on the straight line to
 0 rounded to two decimals, 2024 8.61 × 2/3 = 5.74 and 2025 8.61 × 1/3 = 2.87 (ilustratif),

@@ -14,7 +14,8 @@ import duckdb
 import pytest
 
 from bench.reference import run_reference, write_regions
-from orchestration.demo.generator import VOLUMES, generate
+from orchestration.demo.config import VOLUMES
+from orchestration.demo.generator import generate
 from tests.coverage_truth import COVERAGE_TRUTH
 
 

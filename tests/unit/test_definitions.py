@@ -43,6 +43,7 @@ EXPECTED_ASSET_KEYS = {
     "quarantine/quarantine_files",
     "quarantine/file_ditahan",
     "intermediate/int_roster_periods_incomplete",
+    "intermediate/int_roster_years_incomplete",
     "intermediate/int_bps_values_incomplete",
     "intermediate/int_periods_with_reference_snapshot",
     "intermediate/int_roster_rows_from_registry",

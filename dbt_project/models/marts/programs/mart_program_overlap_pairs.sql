@@ -2,17 +2,6 @@
 -- of programmes with the number of households receiving both that year, ranked.
 with
 
-incomplete_years as (
-
-    -- DESIGN §4: a held-back roster file leaves its year's programme counts incomplete
-    select
-        tahun,
-        string_agg(catatan_kelengkapan, ' ' order by kode_program, tahap) as catatan_kelengkapan
-    from {{ ref('int_roster_periods_incomplete') }}
-    group by tahun
-
-),
-
 received as (
 
     select distinct tahun, id_keluarga, kode_wilayah as kode_desa, desil, kode_program
@@ -75,5 +64,5 @@ select
 from by_level
 left join {{ ref('dim_wilayah') }} as wilayah
     on by_level.kode_wilayah = wilayah.kode_wilayah
-left join incomplete_years as incomplete
+left join {{ ref('int_roster_years_incomplete') }} as incomplete
     on by_level.tahun = incomplete.tahun
