@@ -21,8 +21,31 @@ from orchestration.night import (
 from orchestration.night_report import console, print_check, print_summary, print_unchanged
 from orchestration.paths import Paths
 
+
+def _show_flags_as_flags() -> None:
+    """typer's rich help prints a type after flags (`--force <bool>`, `--help <bool>`), as if
+    they took a value; its plain help does not. Show a flag as a flag, everywhere in `tepat`."""
+    from typer.core import TyperOption
+
+    original = TyperOption.display_type_rich
+    if getattr(original, "flags_as_flags", False):
+        return
+
+    def display_type_rich(self, ctx):
+        return None if self.is_flag or self.count else original(self, ctx)
+
+    display_type_rich.flags_as_flags = True
+    TyperOption.display_type_rich = display_type_rich
+
+
+_show_flags_as_flags()
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-app.add_typer(export_app, name="export")
+app.add_typer(
+    export_app,
+    name="export",
+    help="Planners' workbooks and CSV files (RPJMD progress, programme coverage) from the "
+    "published marts.",
+)
 
 DEFAULT_DEMO_HOUSEHOLDS = 20_000
 
@@ -145,7 +168,22 @@ def _run_locked(paths: Paths, run_id: str, demo_households: int, force: bool) ->
         storage = storage_problem_of(result, paths)
         if storage:  # also when a step other than ours met it (a check writing its result)
             console.print(f"[bold red]What stopped the run[/]: {storage}", soft_wrap=True)
+    print_run_log(paths, result.run_id)
+    if not result.success:
         raise typer.Exit(code=1)
+
+
+def print_run_log(paths: Paths, run_id: str) -> None:
+    """Where Dagster's own lines of the run went (they are kept off the terminal)."""
+    from orchestration.night import run_log_of
+
+    log = run_log_of(paths, run_id)
+    if log:
+        console.print(
+            f"Run log:    {log}  (Dagster's lines of run {run_id[:8]})",
+            soft_wrap=True,
+            highlight=False,
+        )
 
 
 @app.command()
@@ -186,6 +224,7 @@ def rebuild() -> None:
                 paths, progress=True, force=True, run_id=run_id, launched_by="tepat rebuild"
             )
             print_summary(paths, result, time.perf_counter() - started)
+            print_run_log(paths, result.run_id)
     except RunInProgress as error:
         console.print(f"[bold yellow]Not started[/]: {error}", soft_wrap=True)
         raise typer.Exit(code=RUN_IN_PROGRESS_EXIT) from None
@@ -235,10 +274,12 @@ def dev() -> None:
     host = os.environ.get("TEPAT_UI_HOST", "127.0.0.1")
     port = os.environ.get("TEPAT_UI_PORT", "3000")
     console.print(f"Dagster UI: http://{host}:{port} (this machine only; README: Dagster UI)")
-    dagster = Path(sys.executable).parent / "dagster"
+    # `dg dev`, not `dagster dev`, which Dagster 1.13 marks superseded (it warns on start);
+    # given a module, dg starts the same webserver and daemon.
+    dg = Path(sys.executable).parent / "dg"
     os.execv(
-        str(dagster),
-        [str(dagster), "dev", "-m", "orchestration.definitions", "--host", host, "--port", port],
+        str(dg),
+        [str(dg), "dev", "-m", "orchestration.definitions", "--host", host, "--port", port],
     )
 
 

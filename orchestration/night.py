@@ -4,6 +4,9 @@ the tests and the bench)."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import logging
 import os
 from pathlib import Path
 
@@ -46,8 +49,10 @@ def execute_nightly(
     last publication (orchestration/freshness.py); otherwise such a run loads nothing and
     leaves data/marts/ as it is.
 
-    With `progress`, a progress bar shows which steps run and how many are done, and the
-    console log keeps to warnings (every message is still in the run's event log: make dev).
+    Dagster's log lines go to the run log (`run_log_path`: data/logs/), which holds the
+    run's event-log messages and nothing else. With `progress` (`tepat run`), the terminal
+    shows the stages of the night instead (orchestration/progress.py) and none of Dagster's
+    lines; without it (tests, the bench) they are also printed on the console, as before.
 
     The run holds the run lock of the data folder (orchestration/runlock.py; RunInProgress
     when another run does) and first settles what dead runs left: runs still marked
@@ -63,9 +68,26 @@ def execute_nightly(
     from orchestration.schedules import NIGHTLY_JOB_NAME
 
     definitions = build_definitions(paths)
+    run_log_file = _make_run_log_file()
     job = definitions.resolve_job_def(NIGHTLY_JOB_NAME)
     run_id = run_id or str(uuid.uuid4())
-    level = "WARNING" if progress else "INFO"
+    log_path = run_log_path(paths, run_id)
+    loggers: dict = {}
+    logger_config: dict = {}
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        loggers["run_log"] = run_log_file
+        logger_config["run_log"] = {"config": {"path": str(log_path)}}
+    except OSError:  # a full disk or a read-only data folder: the event log still has it all
+        pass
+    if not progress:  # tests and the bench: Dagster's lines on the console too, as before
+        loggers["console"] = dg.colored_console_logger
+        logger_config["console"] = {"config": {"log_level": "INFO"}}
+    elif not loggers:  # no run log: still none of Dagster's lines on the terminal (with no
+        # logger at all, Dagster would fall back to its console logger at DEBUG)
+        loggers["console"] = dg.colored_console_logger
+        logger_config["console"] = {"config": {"log_level": "CRITICAL"}}
+    job = job.with_logger_defs(loggers)
     echo = os.environ.get("TEPAT_DBT_ECHO")
     if progress:
         os.environ["TEPAT_DBT_ECHO"] = "0"
@@ -74,7 +96,8 @@ def execute_nightly(
         dg.DagsterInstance.get() as instance,
     ):
         settle_before_run(paths, run_id)  # re-enters the lock taken above
-        watcher = StepProgress(instance, run_id, total=len(job.graph.nodes)) if progress else None
+        steps = [node.name for node in job.graph.nodes]
+        watcher = StepProgress(instance, run_id, steps) if progress else None
         if watcher:
             watcher.start()
         try:
@@ -83,15 +106,86 @@ def execute_nightly(
                 raise_on_error=False,
                 run_id=run_id,
                 tags={"launched_by": launched_by, **({FORCE_TAG: "true"} if force else {})},
-                run_config={"loggers": {"console": {"config": {"log_level": level}}}},
+                run_config={"loggers": logger_config},
             )
         finally:
+            _close_run_log(log_path)
             if watcher:
                 watcher.stop()
             if progress:
                 os.environ.pop("TEPAT_DBT_ECHO", None)
                 if echo is not None:
                     os.environ["TEPAT_DBT_ECHO"] = echo
+
+
+RUN_LOG_DIR = "logs"
+#: Run logs kept in data/logs/ (the oldest beyond these are deleted as a new one starts).
+RUN_LOGS_KEPT = 90
+_RUN_LOG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
+_open_run_logs: dict[str, logging.Handler] = {}
+
+
+def run_log_path(paths: Paths, run_id: str, now: dt.datetime | None = None) -> Path:
+    """data/logs/<YYYYmmddTHHMMSS>-<run id's first 8 characters>.log, the time in UTC."""
+    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%S")
+    return paths.data_dir / RUN_LOG_DIR / f"{stamp}-{run_id[:8]}.log"
+
+
+def run_log_of(paths: Paths, run_id: str) -> Path | None:
+    """The run log of a run of this data folder, if it has one."""
+    found = sorted((paths.data_dir / RUN_LOG_DIR).glob(f"*-{run_id[:8]}.log"))
+    return found[-1] if found else None
+
+
+def prune_run_logs(folder: Path, keep: int = RUN_LOGS_KEPT) -> list[Path]:
+    """Delete the oldest run logs beyond `keep` (names sort by time); returns those deleted."""
+    logs = sorted(folder.glob("*-*.log"))
+    old = logs[: max(len(logs) - keep, 0)]
+    for path in old:
+        path.unlink(missing_ok=True)
+    return old
+
+
+class _RunLogHandler(logging.FileHandler):
+    """A file handler that stays quiet when it cannot write (a full disk): the run log is a
+    copy of the run's event log, and logging's own error report would print a traceback
+    where the operator expects the plain words of orchestration/diskspace.py."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(OSError):  # opening the file (delay=True) on a full disk
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        pass
+
+
+def _run_log_logger(init_context) -> logging.Logger:
+    """Dagster's log lines of one run, in the console logger's format, into a file."""
+    path = init_context.logger_config["path"]
+    handler = _RunLogHandler(path, encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter(_RUN_LOG_FORMAT, "%Y-%m-%d %H:%M:%S %z"))
+    _open_run_logs[path] = handler
+    logger = logging.Logger("dagster", level=logging.DEBUG)
+    logger.addHandler(handler)
+    return logger
+
+
+def _close_run_log(path: Path) -> None:
+    handler = _open_run_logs.pop(str(path), None)
+    if handler is not None:
+        with contextlib.suppress(OSError):
+            handler.close()
+    with contextlib.suppress(OSError):
+        prune_run_logs(path.parent)
+
+
+def _make_run_log_file():
+    import dagster as dg
+
+    return dg.logger(
+        {"path": dg.Field(str, description="The run log file (data/logs/…).")},
+        description="Dagster's log lines of the run, into data/logs/ (not the terminal).",
+    )(_run_log_logger)
 
 
 def settle_before_run(paths: Paths, run_id: str) -> None:

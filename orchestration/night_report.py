@@ -3,6 +3,7 @@ read or quarantined, a failure in plain words, and `tepat check`'s report of the
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +22,16 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
     checks = result.get_asset_check_evaluations()
     passed = sum(1 for c in checks if c.passed)
     if not result.success:
+        # Plain words first (DESIGN §4): what stopped the night, the check's own report
+        # (file, rows, masked examples, why it matters, what to do), and what is still
+        # published; Dagster's own lines are in the run log, whose path `tepat run` prints.
         console.print(
-            f"[bold red]The nightly run failed[/] after {elapsed:.0f} s (run {result.run_id})."
+            f"[bold red]The nightly run stopped[/] {stopped_at(result)} after {elapsed:.0f} s "
+            f"(run {result.run_id[:8]}).",
+            soft_wrap=True,
+            highlight=False,
         )
-        console.print(failure_report(result), markup=False, soft_wrap=True)
+        console.print(failure_report(result, paths), markup=False, soft_wrap=True, highlight=False)
         print_files_of_night(paths, result)
         print_held_back(paths)
         print_raw_files_not_loaded(paths)
@@ -441,8 +448,24 @@ def print_raw_files_not_loaded(paths: Paths, limit: int = 20) -> None:
         console.print("  … and more: see the run's log (asset raw/unread_files).")
 
 
-def failure_report(result) -> str:
-    """Plain words for a failed run: the failed checks' own reports, then failed steps."""
+def stopped_at(result) -> str:
+    """Where a failed run stopped, in words: its first failed step (not those that failed
+    only because an earlier one did)."""
+    from orchestration.night import step_in_words
+
+    failures = [event.step_key for event in result.all_events if event.is_step_failure]
+    if not failures:
+        return "before its first step"
+    return f"while {step_in_words(failures[0])}"
+
+
+#: The dbt step's words when it did not start because an earlier step failed.
+_NOT_BUILDING = "Not building the warehouse:"
+
+
+def failure_report(result, paths: Paths | None = None) -> str:
+    """Plain words for a failed run: the failed checks' own reports, then failed steps, then
+    what data/marts/ still holds (its release, when `paths` is given)."""
     lines: list[str] = []
     for check in result.get_asset_check_evaluations():
         if check.passed:
@@ -457,11 +480,35 @@ def failure_report(result) -> str:
     for event in sorted(failures, key=lambda event: "_ge_" in (event.step_key or "")):
         data = event.step_failure_data
         if data.user_failure_data and data.user_failure_data.description:
-            lines.append(data.user_failure_data.description)
+            description = data.user_failure_data.description
+            if description.startswith(_NOT_BUILDING) and lines:
+                continue  # a consequence of the failure already explained above
+            lines.append(description)
         elif data.error and "blocking" not in data.error.message.lower():
             lines.append(f"Step {event.step_key} failed: {data.error.message.strip()}")
-    lines.append("Nothing was published: data/marts/ still holds the last good marts.")
+    lines.append(_still_published(paths))
     return "\n".join(dict.fromkeys(line.strip() for line in lines if line.strip()))
+
+
+def _still_published(paths: Paths | None) -> str:
+    """That nothing was published, and which release data/marts/ still holds."""
+    said = "Nothing was published: data/marts/ still holds the last good marts"
+    if paths is None:
+        return said + "."
+    try:
+        release = json.loads((paths.marts_dir / "release.json").read_text())
+    except (OSError, ValueError):
+        return "Nothing was published, and no earlier night has published marts yet."
+    import datetime as dt
+
+    published = str(release.get("published_at", "?"))
+    with contextlib.suppress(ValueError):
+        moment = dt.datetime.fromisoformat(published)
+        published = moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"{said}, those of run {str(release.get('run_id', '?'))[:8]} published {published}; "
+        "analysts and exports keep reading them."
+    )
 
 
 #: What both `tepat run`'s summary and `tepat check` count as one check (DESIGN §4.1).

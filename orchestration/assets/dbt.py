@@ -24,6 +24,7 @@ from orchestration.freshness import (
     record_build,
     still_published,
 )
+from orchestration.progress import DbtNodeCounter
 from orchestration.project import dbt_project, prune_invocation_targets
 from orchestration.quality.gate import failures_in_run
 from orchestration.quality.history import dbt_results_frame, record
@@ -101,7 +102,7 @@ def _build_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settin
         context.log.info(f"Rebuilding: {published.changed} changed since the last publication.")
     # dbt runs as a subprocess that inherits this environment; profiles.yml reads the
     # warehouse path from it, so staging and raw assets always share one file.
-    # dagster-dbt echoes every dbt line to stdout; `tepat run` shows a progress bar instead
+    # dagster-dbt echoes every dbt line to stdout; `tepat run` shows its progress instead
     # (TEPAT_DBT_ECHO=0). The lines stay in dbt_project/logs/dbt.log and the run's events.
     echo = os.environ.get("TEPAT_DBT_ECHO", "1") != "0"
     with (
@@ -109,7 +110,20 @@ def _build_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settin
         contextlib.nullcontext() if echo else contextlib.redirect_stdout(io.StringIO()),
     ):
         invocation = dbt.cli(dbt_build_args(settings), context=context, raise_on_error=False)
-        yield from invocation.stream()
+        # What `invocation.stream()` does, plus one line per model dbt starts (n of N) in
+        # the run's events: `tepat run` and the Dagster UI show which model is being built.
+        counter = DbtNodeCounter(total=len(context.selected_asset_keys))
+        for event in invocation.stream_raw_events():
+            line = counter.line_for(event.raw_event)
+            if line:
+                context.log.info(line)
+            yield from event.to_default_asset_events(
+                manifest=invocation.manifest,
+                dagster_dbt_translator=invocation.dagster_dbt_translator,
+                context=context,
+                target_path=invocation.target_path,
+                project=invocation.project,
+            )
     run_results = invocation.get_artifact("run_results.json")
     prune_invocation_targets(Path(invocation.project_dir) / invocation.target_path)
     record(settings.warehouse, dbt_results_frame(run_results, context.run_id))

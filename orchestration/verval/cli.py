@@ -47,23 +47,46 @@ def output_file(paths: Paths, out: Path | None, region_code: str, tahun: int) ->
     return target
 
 
+#: What a valid --keperluan looks like (docs/privacy.md): the programme, the area, the letter.
+KEPERLUAN_EXAMPLES = (
+    "Verval PKH tahap 2 Kec. Oebobo, surat tugas 460/123/Dinsos/2025",
+    "Pemutakhiran DTSEN Kel. Fatululi, SK Kepala Dinas Sosial 12/2025",
+)
+
+
+def keperluan_help(problem: str) -> str:
+    """Why --keperluan is asked for, with examples of valid values."""
+    examples = "\n".join(f'  --keperluan "{example}"' for example in KEPERLUAN_EXAMPLES)
+    return (
+        f"{problem} A verval list holds personal data (names, NIK, KK numbers), so tepat "
+        f"exports one only for a stated purpose (--keperluan, at least {MIN_PURPOSE_CHARS} "
+        "characters: the programme, the area and the letter of assignment). The purpose is "
+        "kept in the audit trail (`tepat audit`), so anyone can later be told who received "
+        f"their data and why (docs/privacy.md). For example:\n{examples}\n"
+        "Nothing was exported."
+    )
+
+
 def _fail(message: str) -> None:
     console.print(message, soft_wrap=True, highlight=False, markup=False)
     raise typer.Exit(code=2)
 
 
 def verval(
+    # Both are required, checked below rather than by click: a missing --keperluan must
+    # say what it is for, not only "Missing option".
     wilayah: Annotated[
-        str, typer.Option("--wilayah", help="Kabupaten/kota (or province) code, e.g. 5371.")
-    ],
+        str | None,
+        typer.Option("--wilayah", help="Required. Kabupaten/kota (or province) code, e.g. 5371."),
+    ] = None,
     keperluan: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--keperluan",
-            help="Why the list is needed (recorded in the audit trail), e.g. "
-            '"Verval PKH tahap 2 Kec. Oebobo, surat tugas 123/Dinsos/2025".',
+            help="Required. Why the list is needed (recorded in the audit trail), e.g. "
+            '"Verval PKH tahap 2 Kec. Oebobo, surat tugas 460/123/Dinsos/2025".',
         ),
-    ],
+    ] = None,
     kecamatan: Annotated[
         str | None, typer.Option("--kecamatan", help="Kecamatan code or name.")
     ] = None,
@@ -94,12 +117,19 @@ def verval(
     )
     from orchestration.verval.secrets import PseudonymKeyError, pseudonym, pseudonym_key
 
+    if keperluan is None:
+        _fail(keperluan_help("Missing --keperluan: why is this list needed?"))
     purpose = " ".join(keperluan.split())
     if len(purpose) < MIN_PURPOSE_CHARS:
         _fail(
-            f"--keperluan must say why this personal data is needed (at least "
-            f"{MIN_PURPOSE_CHARS} characters, e.g. the programme, area and letter of "
-            "assignment); it is kept in the audit trail. Nothing was exported."
+            keperluan_help(
+                f"--keperluan {keperluan!r} is too short to say why this personal data is needed."
+            )
+        )
+    if not wilayah:
+        _fail(
+            "Missing --wilayah: the Kemendagri code of the kabupaten/kota (or province) "
+            "whose households to list, e.g. --wilayah 5371. Nothing was exported."
         )
     paths = Paths.from_env()
     try:

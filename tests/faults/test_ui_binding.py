@@ -65,6 +65,8 @@ def test_make_dev_serves_the_ui_on_this_machine_only(tepat_env, tmp_path):
                 assert time.monotonic() < deadline, "the Dagster UI did not come up in 3 min"
                 time.sleep(1)
         assert listening_addresses(port) == {"127.0.0.1"}
+        # `tepat dev` runs `dg dev`: no "`dagster dev` is superseded" warning (issue 17).
+        assert "superseded" not in (tmp_path / "dev.log").read_text().lower()
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
