@@ -159,11 +159,21 @@ class _RunLogHandler(logging.FileHandler):
         pass
 
 
+class _MaskingFormatter(logging.Formatter):
+    """The console format, with NIK/KK-like values masked (DESIGN §5): a backstop, as the
+    messages are masked where they are made (orchestration/privacy.py)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from orchestration.privacy import mask_text
+
+        return mask_text(super().format(record))
+
+
 def _run_log_logger(init_context) -> logging.Logger:
     """Dagster's log lines of one run, in the console logger's format, into a file."""
     path = init_context.logger_config["path"]
     handler = _RunLogHandler(path, encoding="utf-8", delay=True)
-    handler.setFormatter(logging.Formatter(_RUN_LOG_FORMAT, "%Y-%m-%d %H:%M:%S %z"))
+    handler.setFormatter(_MaskingFormatter(_RUN_LOG_FORMAT, "%Y-%m-%d %H:%M:%S %z"))
     _open_run_logs[path] = handler
     logger = logging.Logger("dagster", level=logging.DEBUG)
     logger.addHandler(handler)

@@ -466,6 +466,8 @@ _NOT_BUILDING = "Not building the warehouse:"
 def failure_report(result, paths: Paths | None = None) -> str:
     """Plain words for a failed run: the failed checks' own reports, then failed steps, then
     what data/marts/ still holds (its release, when `paths` is given)."""
+    from orchestration.privacy import mask_text
+
     lines: list[str] = []
     for check in result.get_asset_check_evaluations():
         if check.passed:
@@ -485,7 +487,7 @@ def failure_report(result, paths: Paths | None = None) -> str:
                 continue  # a consequence of the failure already explained above
             lines.append(description)
         elif data.error and "blocking" not in data.error.message.lower():
-            lines.append(f"Step {event.step_key} failed: {data.error.message.strip()}")
+            lines.append(f"Step {event.step_key} failed: {mask_text(data.error.message.strip())}")
     lines.append(_still_published(paths))
     return "\n".join(dict.fromkeys(line.strip() for line in lines if line.strip()))
 

@@ -10,10 +10,23 @@ from orchestration.paths import Paths
 
 @pytest.fixture(scope="session", autouse=True)
 def dbt_manifest(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`dbt parse` once per test process; with pytest-xdist (`make test` runs two workers)
+    one worker at a time, so none reads a manifest another is still writing."""
+    import fcntl
+
     from orchestration.definitions import prepare_dbt
+    from orchestration.project import dbt_project
 
     data_dir = tmp_path_factory.mktemp("parse")
-    prepare_dbt(Paths.from_env({"TEPAT_DATA_DIR": str(data_dir)}))
+    target = (
+        dbt_project.target_path
+        if dbt_project.target_path.is_absolute()
+        else (dbt_project.project_dir / dbt_project.target_path)
+    )
+    target.mkdir(parents=True, exist_ok=True)
+    with open(target / ".pytest-parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        prepare_dbt(Paths.from_env({"TEPAT_DATA_DIR": str(data_dir)}))
 
 
 @pytest.fixture
