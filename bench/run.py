@@ -615,7 +615,7 @@ def print_tables(records: list[dict[str, Any]]) -> None:
         if unchanged and unchanged["success"] and not unchanged.get("launched", True):
             console.print(
                 "Unchanged rerun: nothing new, so no run was launched (as `tepat run` and the "
-                "nightly schedule decide before launching; see orchestration/freshness.py)."
+                "nightly schedule decide before launching; see orchestration/fingerprints.py)."
             )
         shape = record["shape"]
         console.print(

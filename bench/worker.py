@@ -117,7 +117,7 @@ def _raw_tables(warehouse: Path) -> dict[str, dict[str, int]]:
 
 
 def pipeline(spec: dict[str, Any]) -> dict[str, Any]:
-    from orchestration.freshness import unchanged_publication
+    from orchestration.fingerprints import unchanged_publication
     from orchestration.night import ensure_dagster_home, execute_nightly
     from orchestration.night_report import failure_report
     from orchestration.paths import Paths

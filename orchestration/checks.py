@@ -17,7 +17,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.freshness import is_forced
+from orchestration.fingerprints import is_forced
 from orchestration.quality.datadocs_offline import make_offline_quietly
 from orchestration.quality.history import record
 from orchestration.quality.holdback import reasons_of, record_gate_decision

@@ -148,7 +148,7 @@ def _run_locked(paths: Paths, run_id: str, demo_households: int, force: bool) ->
         console.print(f"[bold red]Not started[/]: {damage}", soft_wrap=True)
         raise typer.Exit(code=WAREHOUSE_DAMAGED_EXIT)
 
-    from orchestration.freshness import unchanged_publication
+    from orchestration.fingerprints import unchanged_publication
 
     started = time.perf_counter()
     published = None if force else unchanged_publication(paths)

@@ -11,7 +11,7 @@ import os
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.freshness import quiet_skipped_gate_notices
+from orchestration.fingerprints import quiet_skipped_gate_notices
 from orchestration.paths import Paths
 from orchestration.project import dbt_project
 from orchestration.resources import TepatSettings, dbt_environment, dbt_vars_args

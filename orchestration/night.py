@@ -46,7 +46,7 @@ def execute_nightly(
     """Execute `nightly_refresh` in this process against the persistent Dagster instance.
 
     With `force`, the warehouse is rebuilt and published even when nothing changed since the
-    last publication (orchestration/freshness.py); otherwise such a run loads nothing and
+    last publication (orchestration/fingerprints.py); otherwise such a run loads nothing and
     leaves data/marts/ as it is.
 
     Dagster's log lines go to the run log (`run_log_path`: data/logs/), which holds the
@@ -63,7 +63,7 @@ def execute_nightly(
     import dagster as dg
 
     from orchestration.definitions import build_definitions
-    from orchestration.freshness import FORCE_TAG
+    from orchestration.fingerprints import FORCE_TAG
     from orchestration.runlock import night_lock
     from orchestration.schedules import NIGHTLY_JOB_NAME
 

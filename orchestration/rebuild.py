@@ -44,7 +44,7 @@ def restore_publications(paths: Paths) -> int:
     """Write what each release's release.json says about its publication into the new
     warehouse's `meta.build_state` (oldest first). Returns how many were restored."""
     from orchestration.assets.publish import RELEASE_FILE, releases_dir
-    from orchestration.freshness import STATE_DDL
+    from orchestration.fingerprints import STATE_DDL
 
     found = []
     folder = releases_dir(paths.marts_dir)

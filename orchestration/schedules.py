@@ -38,9 +38,9 @@ def build_nightly_schedule(cron: str, timezone: str) -> dg.ScheduleDefinition:
 
 
 def nightly_request(paths: Paths) -> dg.RunRequest | dg.SkipReason:
-    """A run, unless a run now would rebuild nothing (orchestration/freshness.py), as
+    """A run, unless a run now would rebuild nothing (orchestration/fingerprints.py), as
     `tepat run` decides. A run launched anyway (from the UI) skips the same work inside."""
-    from orchestration.freshness import unchanged_publication
+    from orchestration.fingerprints import unchanged_publication
     from orchestration.ingest.sources import unread_files
 
     running = run_in_progress(paths)

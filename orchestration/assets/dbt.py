@@ -17,7 +17,7 @@ from dagster_dbt import (
 )
 
 from orchestration.diskspace import storage_failure
-from orchestration.freshness import (
+from orchestration.fingerprints import (
     build_fingerprint,
     is_forced,
     last_published,

@@ -22,7 +22,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.diskspace import DiskFull, disk_full_message, is_disk_full, release_needs
-from orchestration.freshness import record_publication
+from orchestration.fingerprints import record_publication
 from orchestration.quality.gate import failures_in_run
 from orchestration.resources import DUCKDB_WRITER_POOL, TepatSettings, warehouse_connection
 

@@ -5,7 +5,7 @@ suite itself, the quarantine thresholds and the code that validates (GX and our 
 none of these changed since a run in which every expectation passed, validating again
 would cost minutes at province scale and say the same thing. The *reuse key* digests them:
 
-- the state (orchestration/freshness.py `table_state`) of every `raw.<table>` named in the
+- the state (orchestration/fingerprints.py `table_state`) of every `raw.<table>` named in the
   suite's batch queries, or of every raw table when no query names one (a batch reading
   meta.file_manifest for a table is covered by that table's state, which digests the same
   manifest rows);
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.freshness import files_state, table_state
+from orchestration.fingerprints import files_state, table_state
 from orchestration.quality.suites import Suite
 
 REUSE_DDL = """

@@ -237,7 +237,7 @@ def test_the_workbooks_say_which_data_are_incomplete(nights, tmp_path):
 def test_an_unchanged_held_back_file_is_unchanged_and_a_corrected_one_replaces_it(nights):
     """Recorded with its checksum and 0 rows: the next night has nothing to rebuild; a
     corrected file (other bytes) is loaded in its place. Runs last: it edits the raw files."""
-    from orchestration.freshness import unchanged_publication
+    from orchestration.fingerprints import unchanged_publication
     from orchestration.ingest.loader import pending_changes
     from orchestration.ingest.sources import SOURCES
 

@@ -96,8 +96,8 @@ def test_the_summary_says_nothing_changed_and_which_release_stays(nightly, capsy
 
 
 def test_with_nothing_new_no_run_is_started_at_all(nightly):
-    """`tepat run` and the nightly schedule ask before launching (orchestration/freshness.py)."""
-    from orchestration.freshness import unchanged_publication
+    """`tepat run` and the nightly schedule ask before launching (orchestration/fingerprints.py)."""
+    from orchestration.fingerprints import unchanged_publication
     from orchestration.schedules import nightly_request
 
     paths, first = nightly["paths"], nightly["first"]
@@ -115,24 +115,24 @@ def copy_of_the_night(nightly, base: Path) -> Path:
 
 
 def test_a_new_raw_file_or_new_code_means_a_run(nightly, tmp_path, monkeypatch):
-    from orchestration import freshness
+    from orchestration import fingerprints
     from orchestration.schedules import nightly_request
     from tests.e2e.isolation import isolated_tepat
 
     with isolated_tepat(copy_of_the_night(nightly, tmp_path)) as paths:
-        assert freshness.unchanged_publication(paths) is not None
+        assert fingerprints.unchanged_publication(paths) is not None
         with monkeypatch.context() as patched:
-            patched.setattr(freshness, "code_state", lambda expectations_dir: "new code")
-            assert freshness.unchanged_publication(paths) is None
+            patched.setattr(fingerprints, "code_state", lambda expectations_dir: "new code")
+            assert fingerprints.unchanged_publication(paths) is None
         roster = next(paths.raw_dir.glob("rosters/**/*.csv"))
         roster.write_text(roster.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-        assert freshness.unchanged_publication(paths) is None
+        assert fingerprints.unchanged_publication(paths) is None
         assert isinstance(nightly_request(paths), dg.RunRequest)
 
 
 def test_a_quiet_night_names_unread_files_and_a_new_copy_means_a_run(nightly, tmp_path):
     """DESIGN §2: nothing under data/raw/ is ignored silently, even on a night with no run."""
-    from orchestration import freshness
+    from orchestration import fingerprints
     from orchestration.schedules import nightly_request
     from tests.e2e.isolation import isolated_tepat
 
@@ -145,7 +145,7 @@ def test_a_quiet_night_names_unread_files_and_a_new_copy_means_a_run(nightly, tm
         # A copy is recorded by a run (then it is known, and quiet nights stay run-free).
         roster = next(paths.raw_dir.glob("rosters/**/*.csv"))
         shutil.copyfile(roster, roster.with_name(f"{roster.stem} - Copy.csv"))
-        assert freshness.unchanged_publication(paths) is None
+        assert fingerprints.unchanged_publication(paths) is None
 
 
 def test_tepat_run_says_no_run_was_started(nightly, tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.freshness import table_state
+from orchestration.fingerprints import table_state
 from orchestration.ingest.loader import pending_changes, sync_source
 from orchestration.ingest.sources import SOURCES_BY_TABLE, looks_like_copy, unread_files
 

@@ -1,4 +1,5 @@
-"""What a nightly run may skip: fingerprints of everything a result depends on.
+"""What a nightly run may skip (not the registry-freshness mart): fingerprints of everything
+a result depends on.
 
 Most nights nothing under data/raw/ changed. Rebuilding the warehouse and publishing the same
 marts again would cost a full run (minutes at province scale) and tell nobody anything new.
