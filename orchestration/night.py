@@ -64,6 +64,7 @@ def execute_nightly(
 
     from orchestration.definitions import build_definitions
     from orchestration.fingerprints import FORCE_TAG
+    from orchestration.resources import QUIET_DBT_TAG
     from orchestration.runlock import night_lock
     from orchestration.schedules import NIGHTLY_JOB_NAME
 
@@ -88,9 +89,6 @@ def execute_nightly(
         loggers["console"] = dg.colored_console_logger
         logger_config["console"] = {"config": {"log_level": "CRITICAL"}}
     job = job.with_logger_defs(loggers)
-    echo = os.environ.get("TEPAT_DBT_ECHO")
-    if progress:
-        os.environ["TEPAT_DBT_ECHO"] = "0"
     with (
         night_lock(paths.data_dir, run_id, f"`{launched_by}`"),
         dg.DagsterInstance.get() as instance,
@@ -105,17 +103,17 @@ def execute_nightly(
                 instance=instance,
                 raise_on_error=False,
                 run_id=run_id,
-                tags={"launched_by": launched_by, **({FORCE_TAG: "true"} if force else {})},
+                tags={
+                    "launched_by": launched_by,
+                    **({FORCE_TAG: "true"} if force else {}),
+                    **({QUIET_DBT_TAG: "true"} if progress else {}),
+                },
                 run_config={"loggers": logger_config},
             )
         finally:
             _close_run_log(log_path)
             if watcher:
                 watcher.stop()
-            if progress:
-                os.environ.pop("TEPAT_DBT_ECHO", None)
-                if echo is not None:
-                    os.environ["TEPAT_DBT_ECHO"] = echo
 
 
 RUN_LOG_DIR = "logs"

@@ -222,7 +222,7 @@ class StepProgress:
 
         self.instance, self.run_id = instance, run_id
         self.night = NightStages(step_keys)
-        # Bound now: the dbt step redirects sys.stdout while it runs (TEPAT_DBT_ECHO=0).
+        # Bound now: the dbt step redirects sys.stdout while it runs (run tag QUIET_DBT_TAG).
         self.console = Console(file=sys.stdout)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)

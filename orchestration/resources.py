@@ -22,6 +22,10 @@ DUCKDB_WRITER_POOL = "duckdb_writer"
 MEMORY_LIMIT_VARIABLE = "TEPAT_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "4GB"
 
+#: Run tag: dbt's own lines stay off the terminal (`tepat run` shows its progress instead).
+#: A setting carried by the run, not by the environment.
+QUIET_DBT_TAG = "tepat/quiet_dbt"
+
 
 def duckdb_memory_limit() -> str:
     import os

@@ -2,7 +2,6 @@
 
 import contextlib
 import io
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from orchestration.quality.history import dbt_results_frame, record
 from orchestration.quality.report import dbt_failure_report
 from orchestration.resources import (
     DUCKDB_WRITER_POOL,
+    QUIET_DBT_TAG,
     TepatSettings,
     dbt_build_args,
     dbt_environment,
@@ -103,8 +103,8 @@ def _build_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settin
     # dbt runs as a subprocess that inherits this environment; profiles.yml reads the
     # warehouse path from it, so staging and raw assets always share one file.
     # dagster-dbt echoes every dbt line to stdout; `tepat run` shows its progress instead
-    # (TEPAT_DBT_ECHO=0). The lines stay in dbt_project/logs/dbt.log and the run's events.
-    echo = os.environ.get("TEPAT_DBT_ECHO", "1") != "0"
+    # (run tag QUIET_DBT_TAG). The lines stay in dbt_project/logs/dbt.log and the run's events.
+    echo = context.run.tags.get(QUIET_DBT_TAG) != "true"
     with (
         dbt_environment(settings.warehouse),
         contextlib.nullcontext() if echo else contextlib.redirect_stdout(io.StringIO()),
