@@ -42,11 +42,18 @@ validate: $(STAMP)
 	$(BIN)/tepat prepare
 	$(BIN)/dagster definitions validate -m orchestration.definitions
 
+## make lint: ruff, then SQLFluff on dbt_project/ (.sqlfluff). The dbt templater compiles the
+## models against an in-memory DuckDB: no prior run needed, nothing written under data/.
+SQLFLUFF := TEPAT_WAREHOUSE=:memory: $(BIN)/sqlfluff
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(SQLFLUFF) lint dbt_project --processes 2
 
+## make fmt: ruff's fixes and format, then SQLFluff's case, `as` and spacing fixes (not LT02's
+## indents: .sqlfluff says why; review the SQL diff)
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+	$(SQLFLUFF) fix dbt_project --processes 2 --rules capitalisation,AL01,AL02,LT01,LT04,LT12
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs .dagster data/warehouse.duckdb data/marts/*.parquet

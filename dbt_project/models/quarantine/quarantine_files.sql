@@ -17,7 +17,7 @@ with
 
 per_reason as (
 
-{% for table_name, model in checked %}
+    {% for table_name, model in checked %}
     select
         '{{ table_name }}' as tabel,
         _source_file as file_sumber,
@@ -33,7 +33,7 @@ per_reason as (
     from {{ ref(model) }}
     group by _source_file, alasan_karantina
     {% if not loop.last %}union all{% endif %}
-{% endfor %}
+    {% endfor %}
 
 ),
 

@@ -22,7 +22,7 @@ march_values as (
     from indicators
     -- '-', '…' or empty in BPS tables mean missing: no value, not 0.
     where bulan = 3
-      and nilai is not null
+        and nilai is not null
 
 ),
 
