@@ -230,9 +230,7 @@ def test_a_verval_kecamatan_may_count_more_than_its_desa_but_never_fewer(warehou
     desa (selisih > 0 passes); a province is exactly the sum of its kabupaten/kota."""
     outcome = run(warehouse, tmp_path, only_batches(suite("mart_verval_summary"), "sum_.*"))
     assert len(outcome.findings) == 3
-    assert [(f.batch, f.unexpected_count) for f in outcome.failures] == [
-        ("sum_desa_kecamatan", 1)
-    ]
+    assert [(f.batch, f.unexpected_count) for f in outcome.failures] == [("sum_desa_kecamatan", 1)]
     assert "never fewer" in outcome.report()
 
 
