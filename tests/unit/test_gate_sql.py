@@ -266,3 +266,38 @@ def test_a_nik_or_a_name_in_a_mart_still_fails_its_gate(warehouse, tmp_path):
     assert "kolom=nama_program" in report
     assert "5371010101900001" not in report
     assert "Siti Aminah" not in report
+
+
+# --------------------------------------------------------------------------------------------
+# A check is a dbt test or a GE expectation, not both (expectations/README.md)
+# --------------------------------------------------------------------------------------------
+
+GE_AS_DBT = {
+    "expect_column_values_to_be_between": "between",
+    "expect_column_values_to_be_in_set": "accepted_values",
+    "expect_column_values_to_be_unique": "unique",
+}
+
+
+def test_no_mart_check_is_both_a_dbt_test_and_a_ge_expectation():
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    dbt_tests = set()
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "test" or "test_metadata" not in node:
+            continue
+        model = (node.get("attached_node") or "").rsplit(".", 1)[-1]
+        kwargs = node["test_metadata"]["kwargs"]
+        dbt_tests.add((model, node["test_metadata"]["name"], kwargs.get("column_name")))
+    both = []
+    for mart_suite in MART_SUITES:
+        for expectation in mart_suite.expectations:
+            kind = GE_AS_DBT.get(expectation["type"])
+            column = expectation["kwargs"].get("column")
+            if kind and (mart_suite.name, kind, column) in dbt_tests:
+                both.append((mart_suite.name, kind, column))
+        for model, kind, column in dbt_tests:
+            if model == mart_suite.name and kind == "sums_to_100":
+                summed = [b for b in mart_suite.batches.values() if f"sum({column})" in b["query"]]
+                assert not summed, f"{model}.{column} adds up to 100 in dbt and in GE"
+    # The one pair kept on purpose: the two disagree on national rows (README says why).
+    assert both == [("mart_target_gap", "accepted_values", "tingkat_wilayah")]
