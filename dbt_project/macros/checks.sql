@@ -2,8 +2,8 @@
   The SQL of the mart gates (DESIGN §4), written once. Each macro is called by a one-line
   view in models/checks/ (schema `checks`, never published); the Great Expectations suite of
   the mart reads that view and stays the gate: it blocks and reports in plain words
-  (expectations/README.md). Plain SQL only (no DuckDB star expressions), so another engine
-  can run the same checks.
+  (expectations/README.md). Plain SQL only (no DuckDB star expressions or `group by all`;
+  text casts through dbt.type_string()), so another engine can run the same checks.
 -#}
 
 {#-
@@ -137,7 +137,7 @@ select
     concat_ws(
         chr(31)
         {%- for column in _text_columns(relation) %},
-        cast({{ adapter.quote(column) }} as varchar)
+        cast({{ adapter.quote(column) }} as {{ dbt.type_string() }})
         {%- endfor %}
     ) as isi_baris
 from {{ relation }}
@@ -158,7 +158,7 @@ nilai as (
     {%- for column in _text_columns(relation) %}
     select distinct
         '{{ column }}' as kolom,
-        cast({{ adapter.quote(column) }} as varchar) as nilai
+        cast({{ adapter.quote(column) }} as {{ dbt.type_string() }}) as nilai
     from {{ relation }}
     {%- if not loop.last %}
     union all

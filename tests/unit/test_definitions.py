@@ -124,6 +124,7 @@ def test_groups_follow_the_layers(tmp_path):
     assert group["intermediate/int_households_with_members"] == "intermediate"
     assert group["marts/mart_desil_distribution"] == "marts"
     assert group["publish/marts"] == "publish"
+    assert group["checks/chk_mart_program_coverage__levels_add_up"] == "checks"
 
 
 def test_raw_tables_feed_the_staging_models(tmp_path):
@@ -132,6 +133,12 @@ def test_raw_tables_feed_the_staging_models(tmp_path):
     assert parents == {dg.AssetKey(["raw", "dtsen_keluarga"])}
     publish_parents = graph.get(dg.AssetKey(["publish", "marts"])).parent_keys
     assert dg.AssetKey(["marts", "mart_desil_distribution"]) in publish_parents
+    # The gates' check views (DESIGN §4) read their mart and are never published.
+    assert not any(key.path[0] == "checks" for key in publish_parents)
+    check_parents = graph.get(
+        dg.AssetKey(["checks", "chk_mart_program_coverage__levels_add_up"])
+    ).parent_keys
+    assert check_parents == {dg.AssetKey(["marts", "mart_program_coverage"])}
 
 
 def test_job_schedule_and_sensor(tmp_path):
