@@ -69,6 +69,34 @@ EXPECTED_ASSET_KEYS = {
     "marts/mart_program_overlap_pairs",
     "marts/mart_target_gap",
     "marts/mart_verval_summary",
+    # The mart gates' SQL (dbt_project/models/checks/, DESIGN §4): one view per mart and rule.
+    "checks/chk_dim_program__names",
+    "checks/chk_dim_program__row_text",
+    "checks/chk_dim_wilayah__names",
+    "checks/chk_dim_wilayah__row_text",
+    "checks/chk_mart_benefit_incidence__names",
+    "checks/chk_mart_benefit_incidence__row_text",
+    "checks/chk_mart_desil_distribution__levels_add_up",
+    "checks/chk_mart_desil_distribution__names",
+    "checks/chk_mart_desil_distribution__row_text",
+    "checks/chk_mart_desil_transitions__names",
+    "checks/chk_mart_desil_transitions__row_text",
+    "checks/chk_mart_program_coverage__levels_add_up",
+    "checks/chk_mart_program_coverage__names",
+    "checks/chk_mart_program_coverage__row_text",
+    "checks/chk_mart_program_overlap__levels_add_up",
+    "checks/chk_mart_program_overlap__names",
+    "checks/chk_mart_program_overlap__row_text",
+    "checks/chk_mart_program_overlap_pairs__names",
+    "checks/chk_mart_program_overlap_pairs__row_text",
+    "checks/chk_mart_registry_freshness__levels_add_up",
+    "checks/chk_mart_registry_freshness__names",
+    "checks/chk_mart_registry_freshness__row_text",
+    "checks/chk_mart_target_gap__names",
+    "checks/chk_mart_target_gap__row_text",
+    "checks/chk_mart_verval_summary__levels_add_up",
+    "checks/chk_mart_verval_summary__names",
+    "checks/chk_mart_verval_summary__row_text",
     "referensi/verval_alasan",
     "referensi/verval_aturan_aset",
     "restricted/verval_kasus",
@@ -96,6 +124,7 @@ def test_groups_follow_the_layers(tmp_path):
     assert group["intermediate/int_households_with_members"] == "intermediate"
     assert group["marts/mart_desil_distribution"] == "marts"
     assert group["publish/marts"] == "publish"
+    assert group["checks/chk_mart_program_coverage__levels_add_up"] == "checks"
 
 
 def test_raw_tables_feed_the_staging_models(tmp_path):
@@ -104,6 +133,12 @@ def test_raw_tables_feed_the_staging_models(tmp_path):
     assert parents == {dg.AssetKey(["raw", "dtsen_keluarga"])}
     publish_parents = graph.get(dg.AssetKey(["publish", "marts"])).parent_keys
     assert dg.AssetKey(["marts", "mart_desil_distribution"]) in publish_parents
+    # The gates' check views (DESIGN §4) read their mart and are never published.
+    assert not any(key.path[0] == "checks" for key in publish_parents)
+    check_parents = graph.get(
+        dg.AssetKey(["checks", "chk_mart_program_coverage__levels_add_up"])
+    ).parent_keys
+    assert check_parents == {dg.AssetKey(["marts", "mart_program_coverage"])}
 
 
 def test_job_schedule_and_sensor(tmp_path):

@@ -1,0 +1,1 @@
+{{ published_row_text(ref('dim_program')) }}

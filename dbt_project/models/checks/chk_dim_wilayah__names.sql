@@ -1,0 +1,1 @@
+{{ registry_names_in(ref('dim_wilayah')) }}

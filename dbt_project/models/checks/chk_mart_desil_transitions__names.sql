@@ -1,0 +1,1 @@
+{{ registry_names_in(ref('mart_desil_transitions')) }}

@@ -1,0 +1,1 @@
+{{ published_row_text(ref('mart_program_overlap_pairs')) }}
