@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/tepat run
 
-## make test: the test suite, except the fault tests
+## make test: the test suite, except the fault tests, on two workers (pytest-xdist: a module
+## and its night stay on one worker)
 test: $(STAMP)
-	$(BIN)/python -m pytest -m "not faults"
+	$(BIN)/python -m pytest -m "not faults" -n 2 --dist loadscope
 
 ## make test-faults: the faults of docs/reliability.md, each done for real (slower; CI runs it)
 test-faults: $(STAMP)

@@ -298,5 +298,4 @@ def test_no_mart_check_is_both_a_dbt_test_and_a_ge_expectation():
             if model == mart_suite.name and kind == "sums_to_100":
                 summed = [b for b in mart_suite.batches.values() if f"sum({column})" in b["query"]]
                 assert not summed, f"{model}.{column} adds up to 100 in dbt and in GE"
-    # The one pair kept on purpose: the two disagree on national rows (README says why).
-    assert both == [("mart_target_gap", "accepted_values", "tingkat_wilayah")]
+    assert both == []
