@@ -301,10 +301,23 @@ def print_files_of_night(paths: Paths, result) -> None:
                 f"{sum(f.recovered for f in counted):,} NIK(s) recovered"
             )
         console.print(line, markup=False, soft_wrap=True)
+    # A published night lists its files with quarantined rows in the table that follows
+    # (print_quarantine): here only the files that need more than a look at that table.
+    in_table = result.success
+    only_quarantined = [
+        f for f in files if f.quarantined and in_table
+        and not (f.held_back or f.blocked or f.not_loaded or f.copy_of)
+    ]  # fmt: skip
     notable = [
         f for f in files if f.held_back or f.blocked or f.quarantined or f.not_loaded
         or f.copy_of
     ]  # fmt: skip
+    notable = [f for f in notable if f not in only_quarantined]
+    if only_quarantined:
+        console.print(
+            f"  {len(only_quarantined)} of them had rows kept out of the marts: see the table "
+            "below (rows kept out of the marts)."
+        )
     if notable:
         console.print("  Of these, the files to look at:")
         for file in notable[:FILES_LISTED]:
