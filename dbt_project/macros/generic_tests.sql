@@ -38,3 +38,12 @@
 {% test expression_is_true(model, expression) %}
     select * from {{ model }} where not ({{ expression }})
 {% endtest %}
+
+{#- DESIGN §4: every row says whether a held-back file leaves it incomplete, and an
+    incomplete row says why (a complete one has no note). -#}
+{% test kelengkapan_explained(model, column_name) %}
+    select {{ column_name }}, catatan_kelengkapan
+    from {{ model }}
+    where {{ column_name }} is null
+        or {{ column_name }} != (catatan_kelengkapan is null)
+{% endtest %}
