@@ -21,6 +21,7 @@ build. `tepat run --force` (run tag `tepat/force`) always builds.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.paths import PROJECT_ROOT
+from orchestration.paths import PROJECT_ROOT, Paths
 
 FORCE_TAG = "tepat/force"
 
@@ -265,3 +266,35 @@ def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+#: The trace a night that started no run leaves (DESIGN §4.1), under the data folder.
+QUIET_NIGHT_FILE = ".last_quiet_night.json"
+
+
+def record_quiet_night(paths: Paths, by: str) -> None:
+    """Note that a night started no run because nothing changed (DESIGN §4.1): a quiet night
+    starts no Dagster run, so `tepat check` learns of it only from this file."""
+    import datetime as dt
+
+    try:
+        release = json.loads((paths.marts_dir / "release.json").read_text())
+        note = {
+            "at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            "by": by,
+            "published_run": release.get("run_id"),
+            "published_at": release.get("published_at"),
+        }
+        target = paths.data_dir / QUIET_NIGHT_FILE
+        partial = target.with_name(target.name + ".partial")
+        partial.write_text(json.dumps(note) + "\n")
+        os.replace(partial, target)
+    except (OSError, ValueError):
+        pass  # a trace only: the quiet night itself must not fail for it
+
+
+def last_quiet_night(paths: Paths) -> dict | None:
+    try:
+        return json.loads((paths.data_dir / QUIET_NIGHT_FILE).read_text())
+    except (OSError, ValueError):
+        return None

@@ -10,7 +10,7 @@ import logging
 import os
 from pathlib import Path
 
-from orchestration.night_report import console
+from orchestration.night_report import console, step_in_words
 from orchestration.paths import PROJECT_ROOT, Paths
 from orchestration.progress import StepProgress
 
@@ -235,16 +235,3 @@ def storage_problem_of(result, paths: Paths) -> str | None:
             if message:
                 return message
     return None
-
-
-def step_in_words(step_key: str) -> str:
-    """What a step of the nightly job does, for an operator (its key is for engineers)."""
-    if step_key == "tepat_dbt_models":
-        return "rebuilding the warehouse (dbt)"
-    if step_key.startswith("publish__"):
-        return "publishing the marts"
-    asset, _, check = step_key.partition("_ge_")
-    table = asset.replace("__", ".", 1)
-    if check:
-        return f"checking {table} (quality checks)"
-    return f"loading {table}" if asset.startswith("raw__") else f"the step {step_key}"

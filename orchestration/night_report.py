@@ -11,6 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from orchestration.fingerprints import last_quiet_night, record_quiet_night
 from orchestration.paths import Paths
 
 console = Console()
@@ -464,7 +465,6 @@ def print_raw_files_not_loaded(paths: Paths, limit: int = 20) -> None:
 def stopped_at(result) -> str:
     """Where a failed run stopped, in words: its first failed step (not those that failed
     only because an earlier one did)."""
-    from orchestration.night import step_in_words
 
     failures = [event.step_key for event in result.all_events if event.is_step_failure]
     if not failures:
@@ -529,43 +529,11 @@ def _still_published(paths: Paths | None) -> str:
 #: What both `tepat run`'s summary and `tepat check` count as one check (DESIGN §4.1).
 CHECK_UNIT = "Dagster asset checks: one per dbt test and one per GE suite"
 
-#: The trace a night that started no run leaves (DESIGN §4.1), under the data folder.
-QUIET_NIGHT_FILE = ".last_quiet_night.json"
-
 
 def checks_line(checks) -> str:
     """'Checks passed: 165 of 167 (…)' for a run's asset check evaluations."""
     passed = sum(1 for c in checks if c.passed)
     return f"Checks passed: {passed} of {len(checks)} ({CHECK_UNIT})"
-
-
-def record_quiet_night(paths: Paths, by: str) -> None:
-    """Note that a night started no run because nothing changed (DESIGN §4.1): a quiet night
-    starts no Dagster run, so `tepat check` learns of it only from this file."""
-    import datetime as dt
-    import os
-
-    try:
-        release = json.loads((paths.marts_dir / "release.json").read_text())
-        note = {
-            "at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
-            "by": by,
-            "published_run": release.get("run_id"),
-            "published_at": release.get("published_at"),
-        }
-        target = paths.data_dir / QUIET_NIGHT_FILE
-        partial = target.with_name(target.name + ".partial")
-        partial.write_text(json.dumps(note) + "\n")
-        os.replace(partial, target)
-    except (OSError, ValueError):
-        pass  # a trace only: the quiet night itself must not fail for it
-
-
-def last_quiet_night(paths: Paths) -> dict | None:
-    try:
-        return json.loads((paths.data_dir / QUIET_NIGHT_FILE).read_text())
-    except (OSError, ValueError):
-        return None
 
 
 class StoredRun:
@@ -824,3 +792,16 @@ def _print_held_back_and_files(paths: Paths) -> None:
     console.print(
         f"Data Docs: {paths.data_dir / 'quality/gx/uncommitted/data_docs/local_site/index.html'}"
     )
+
+
+def step_in_words(step_key: str) -> str:
+    """What a step of the nightly job does, for an operator (its key is for engineers)."""
+    if step_key == "tepat_dbt_models":
+        return "rebuilding the warehouse (dbt)"
+    if step_key.startswith("publish__"):
+        return "publishing the marts"
+    asset, _, check = step_key.partition("_ge_")
+    table = asset.replace("__", ".", 1)
+    if check:
+        return f"checking {table} (quality checks)"
+    return f"loading {table}" if asset.startswith("raw__") else f"the step {step_key}"

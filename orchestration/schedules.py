@@ -48,7 +48,7 @@ def nightly_request(paths: Paths) -> dg.RunRequest | dg.SkipReason:
         return running
     published = unchanged_publication(paths)
     if published:
-        from orchestration.night_report import record_quiet_night
+        from orchestration.fingerprints import record_quiet_night
 
         record_quiet_night(paths, by="the nightly schedule")  # `tepat check` reads it
         unread = unread_files(paths.raw_dir)

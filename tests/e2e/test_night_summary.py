@@ -18,7 +18,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.night_report import QUIET_NIGHT_FILE, console, print_check, print_summary
+from orchestration.fingerprints import QUIET_NIGHT_FILE
+from orchestration.night_report import console, print_check, print_summary
 from tests.e2e.isolation import isolated_tepat
 
 pytestmark = pytest.mark.e2e
