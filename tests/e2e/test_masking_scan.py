@@ -15,7 +15,6 @@ run's Dagster events, and the notes of the exported workbook.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
@@ -28,6 +27,7 @@ import duckdb
 import pytest
 
 from tests.e2e.isolation import isolated_tepat
+from tests.e2e.roster_files import living_people, write_roster
 
 pytestmark = pytest.mark.e2e
 
@@ -81,6 +81,7 @@ def middle_windows(value: str) -> set[str]:
 MACHINE_TEXT = re.compile(
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # run and result ids
     r"|\b[0-9a-f]{32}\b"  # GX data fingerprints
+    r"|\b[0-9a-f]{64}\b"  # Dagster data and code versions (SHA-256)
     r"|\d{8}T\d{6}(?:\.\d+)?Z?"  # GX run times
     r"|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:?\d{2}|Z)?"
 )
@@ -99,30 +100,10 @@ def leaks(text: str, inputs: list[str]) -> list[tuple[str, str]]:
     ]
 
 
-def _people(raw: Path, n: int) -> list[tuple[str, str, str, str]]:
-    snapshot = sorted((raw / "registry").iterdir())[-1]
-    with duckdb.connect() as con:
-        return con.execute(
-            f"""select a.nik, k.no_kk, a.nama, k.kode_wilayah
-            from read_csv('{snapshot / "anggota.csv"}', all_varchar = true) a
-            join read_csv('{snapshot / "keluarga.csv"}', all_varchar = true) k using (id_keluarga)
-            where a.status = 'hidup' and k.kode_wilayah like '5371%'
-            order by a.nik limit {n}"""
-        ).fetchall()
-
-
-def _write_roster(path: Path, rows: list[list[str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["nik", "no_kk", "nama", "kode_wilayah", "tahap", "nilai_bantuan"])
-        writer.writerows(rows)
-
-
 def _add_bad_files(raw: Path) -> list[str]:
     """The rosters and BPS table with NIKs and KK numbers written every way; returns every
     value written that way."""
-    people = _people(raw, 40)
+    people = living_people(raw, "5371", 40)
     assert len(people) == 40 and len({kk for _, kk, _, _ in people}) >= 15
     written: list[str] = []
 
@@ -136,14 +117,14 @@ def _add_bad_files(raw: Path) -> list[str]:
         return out
 
     good = [[nik, kk, nama, desa, "1", "600000"] for nik, kk, nama, desa in people[30:35]]
-    _write_roster(raw / NIK_FILE_1, rows(NIK_FORMS_1, people[0:5], 0) + good)
-    _write_roster(raw / NIK_FILE_2, rows(NIK_FORMS_2, people[5:10], 0) + good)
+    write_roster(raw / NIK_FILE_1, rows(NIK_FORMS_1, people[0:5], 0) + good)
+    write_roster(raw / NIK_FILE_2, rows(NIK_FORMS_2, people[5:10], 0) + good)
     # KK numbers written oddly in their own column, and typed into the region column.
     kk_rows = []
     for form, (nik, kk, nama, _) in zip(KK_FORMS, people[10:15], strict=True):
         written.append(form(kk))
         kk_rows.append([nik, form(kk), nama, form(kk), "1", "600000"])
-    _write_roster(raw / KK_FILE, kk_rows + good)
+    write_roster(raw / KK_FILE, kk_rows + good)
     nik_in_bps = [people[20][0], f"{people[21][0][0]}.{people[21][0][1:14]}E+15"]
     written += nik_in_bps
     header = "kode_wilayah,tahun,bulan,indikator,nilai\n"
