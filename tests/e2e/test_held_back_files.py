@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from tests.e2e.isolation import isolated_tepat
+from tests.e2e.roster_files import living_people, write_roster
 
 # A night of its own beside the shared clean night: with the other fault tests, `make test-faults`.
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
@@ -33,34 +34,14 @@ PROGRAMME_MARTS = ("mart_program_coverage", "mart_benefit_incidence")
 YEAR_MARTS = ("mart_program_overlap", "mart_program_overlap_pairs")
 
 
-def _living_people(raw: Path, kabkota: str, n: int) -> list[tuple[str, str, str, str]]:
-    snapshot = raw / "registry" / "2025-12-31"
-    with duckdb.connect() as con:
-        return con.execute(
-            f"""select a.nik, k.no_kk, a.nama, k.kode_wilayah
-            from read_csv('{snapshot / "anggota.csv"}', all_varchar = true) a
-            join read_csv('{snapshot / "keluarga.csv"}', all_varchar = true) k using (id_keluarga)
-            where a.status = 'hidup' and k.kode_wilayah like '{kabkota}%'
-            order by a.nik limit {n}"""
-        ).fetchall()
-
-
-def _write_roster(path: Path, rows) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["nik", "no_kk", "nama", "kode_wilayah", "tahap", "nilai_bantuan"])
-        writer.writerows(rows)
-
-
 def _add_bad_files(raw: Path) -> None:
-    _write_roster(raw / EMPTY, [])  # an export that went wrong: the header only
-    people = _living_people(raw, "5312", 50)
+    write_roster(raw / EMPTY, [])  # an export that went wrong: the header only
+    people = living_people(raw, "5312", 50)
     assert len(people) == 50
     rows = [[nik, kk, nama, desa, "2", "225000"] for nik, kk, nama, desa in people]
     for row in rows[:30]:  # 60 % of the NIKs lost their last digit: over the 10 %
         row[0] = row[0][:15]
-    _write_roster(raw / OVER, rows)
+    write_roster(raw / OVER, rows)
     values = [
         ("5371", 875),
         ("5301", 2236),
@@ -143,7 +124,7 @@ def test_the_summary_and_tepat_check_say_what_was_held_back(nights):
         for file in (EMPTY, OVER, BPS):
             assert file in text.replace(" ", "") or file in text
         assert "What to do" in text
-        for nik, *_ in _living_people(paths.raw_dir, "5312", 30):
+        for nik, *_ in living_people(paths.raw_dir, "5312", 30):
             assert nik[:15] not in text  # examples are masked
 
 
@@ -245,8 +226,8 @@ def test_an_unchanged_held_back_file_is_unchanged_and_a_corrected_one_replaces_i
     rosters = next(source for source in SOURCES if source.table == "roster_rows")
     with isolated_tepat(paths.data_dir.parent):
         assert unchanged_publication(paths) is not None  # nothing to rebuild next night
-        people = _living_people(paths.raw_dir, "5371", 3)
-        _write_roster(
+        people = living_people(paths.raw_dir, "5371", 3)
+        write_roster(
             paths.raw_dir / EMPTY, [[*person[:3], person[3], "1", "1000"] for person in people]
         )
         assert unchanged_publication(paths) is None

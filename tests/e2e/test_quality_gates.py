@@ -8,7 +8,6 @@ one thing the way real files break, and runs the real nightly job again.
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 from collections.abc import Callable
@@ -19,6 +18,7 @@ import pytest
 import xlsxwriter
 
 from orchestration.paths import Paths
+from tests.e2e.roster_files import living_people, write_roster
 
 pytestmark = pytest.mark.e2e
 
@@ -82,27 +82,6 @@ def run_scenario(baseline: Path, tmp_path: Path, breaks: Scenario, expectations=
     return paths, result, before, release_before
 
 
-def registry_niks(raw: Path, kabkota: str, n: int) -> list[list[str]]:
-    """(nik, no_kk, nama, kode_wilayah) of living people of a kabupaten/kota."""
-    snapshot = raw / "registry" / "2025-03-31"
-    with duckdb.connect() as con:
-        return con.execute(
-            f"""select a.nik, k.no_kk, a.nama, k.kode_wilayah
-            from read_csv('{snapshot / "anggota.csv"}', all_varchar = true) a
-            join read_csv('{snapshot / "keluarga.csv"}', all_varchar = true) k using (id_keluarga)
-            where a.status = 'hidup' and k.kode_wilayah like '{kabkota}%'
-            order by a.nik limit {n}"""
-        ).fetchall()
-
-
-def write_roster(path: Path, rows: list[list[str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["nik", "no_kk", "nama", "kode_wilayah", "tahap", "nilai_bantuan"])
-        writer.writerows(rows)
-
-
 def assert_blocked(paths, result, before, release_before, *words: str) -> str:
     assert not result.success
     assert marts_snapshot(paths.marts_dir) == before, "previous marts must stay byte-identical"
@@ -152,7 +131,7 @@ def test_rows_breaking_row_rules_are_quarantined_and_the_rest_published(baseline
     roster_xlsx = "rosters/5371/2025/BPNT/bpnt_excel.xlsx"
 
     def breaks(raw: Path) -> None:
-        people = registry_niks(raw, "53", 260)
+        people = living_people(raw, "53", 260, snapshot="2025-03-31")
         assert len(people) == 260
         rows = [[nik, kk, nama, desa, "2", "600000"] for nik, kk, nama, desa in people[:200]]
         for row in rows[:6]:  # 3 % of the NIKs lost their 16th digit
@@ -269,7 +248,7 @@ def test_a_repeated_id_keluarga_blocks_the_run(baseline, tmp_path):
 @HELD_BACK_NIGHT
 def test_a_roster_with_60_percent_invalid_niks_is_held_back(baseline, tmp_path):
     def breaks(raw: Path) -> None:
-        people = registry_niks(raw, "5371", 50)
+        people = living_people(raw, "5371", 50, snapshot="2025-03-31")
         rows = [[nik, kk, nama, desa, "3", "600000"] for nik, kk, nama, desa in people]
         for row in rows[:30]:
             row[0] = row[0][:15]
@@ -280,7 +259,9 @@ def test_a_roster_with_60_percent_invalid_niks_is_held_back(baseline, tmp_path):
         paths, *rest, "rosters/5371/2025/BPNT/rusak.csv", "30 of 50 rows (60.0 %)", "What to do"
     )
     assert "*" in report  # examples are masked
-    for nik, *_ in registry_niks(Path(tmp_path / "data" / "raw"), "5371", 30):
+    for nik, *_ in living_people(
+        Path(tmp_path / "data" / "raw"), "5371", 30, snapshot="2025-03-31"
+    ):
         assert nik[:15] not in report
 
     from typer.testing import CliRunner
@@ -303,7 +284,9 @@ def test_an_xlsx_roster_whose_niks_were_typed_as_numbers_is_held_back(baseline, 
         workbook = xlsxwriter.Workbook(path)
         sheet = workbook.add_worksheet()
         sheet.write_row(0, 0, ["NIK", "Nama", "Nilai Bantuan (Rp)"])
-        for i, (nik, _, nama, _) in enumerate(registry_niks(raw, "5371", 40), start=1):
+        for i, (nik, _, nama, _) in enumerate(
+            living_people(raw, "5371", 40, snapshot="2025-03-31"), start=1
+        ):
             sheet.write_number(i, 0, float(nik[:15] + "0"))
             sheet.write_string(i, 1, nama)
             sheet.write_number(i, 2, 600000)
