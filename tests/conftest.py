@@ -3,9 +3,18 @@ Dagster definitions (the dbt assets are built from it at import)."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from orchestration.paths import Paths
+
+# With the .[spark] extra installed, Great Expectations imports pyspark.sql.connect, whose
+# doctest guard calls sys.exit(0) when the main module has no file: a pytest-xdist worker's
+# has none. Give it one, so GE imports as it does under `tepat run`.
+_main = sys.modules["__main__"]
+if getattr(_main, "__spec__", None) is None and not hasattr(_main, "__file__"):
+    _main.__file__ = "<pytest-xdist worker>"
 
 
 @pytest.fixture(scope="session", autouse=True)

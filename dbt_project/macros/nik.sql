@@ -9,8 +9,8 @@
     that cost seconds per ten million rows on every read of the staging views. -#}
 {% macro nik_clean(column) -%}
     (case
-        when regexp_full_match({{ column }}, '[0-9]+') then {{ column }}
-        else regexp_replace(regexp_replace(coalesce({{ column }}, ''), '[\s.\-]', '', 'g'), '^''', '')
+        when {{ regex_full_match(column, '[0-9]+') }} then {{ column }}
+        else {{ regex_replace(regex_replace("coalesce(" ~ column ~ ", '')", '[\s.\-]', '', 'g'), "^''", '') }}
     end)
 {%- endmacro %}
 
@@ -29,15 +29,15 @@
   million NIKs of 1 M households).
 -#}
 {% macro nik_problem(column, provinces, ddmmyy) -%}
-    {%- set raw_day = "(" ~ ddmmyy ~ " // 10000)" -%}
+    {%- set raw_day = int_div(ddmmyy, 10000) -%}
     {%- set day = "(case when " ~ raw_day ~ " > 40 then " ~ raw_day ~ " - 40 else " ~ raw_day ~ " end)" -%}
-    {%- set month = "(" ~ ddmmyy ~ " // 100 % 100)" -%}
+    {%- set month = "(" ~ int_div(ddmmyy, 100) ~ " % 100)" -%}
     {%- set yy = "(" ~ ddmmyy ~ " % 100)" -%}
     {%- set year = "(case when " ~ yy ~ " <= extract(year from current_date) % 100 then 2000 + " ~ yy ~ " else 1900 + " ~ yy ~ " end)" -%}
     {%- set is_leap = "(" ~ year ~ " % 4 = 0 and (" ~ year ~ " % 100 <> 0 or " ~ year ~ " % 400 = 0))" -%}
     {%- set last_day = "(case " ~ month ~ " when 2 then (case when " ~ is_leap ~ " then 29 else 28 end) when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30 else 31 end)" -%}
     (case
-        when not regexp_full_match({{ column }}, '[0-9]{16}') then 'format'
+        when not {{ regex_full_match(column, '[0-9]{16}') }} then 'format'
         when substr({{ column }}, 1, 2) not in (
             select kode_wilayah from {{ provinces }}
             where kode_wilayah is null or length(kode_wilayah) = 2
@@ -59,7 +59,8 @@
 {#- A name compared across files: `Yohanes  Ch. LAY` → `YOHANES CH LAY` (case, accents,
     apostrophes, punctuation and spacing do not matter). -#}
 {% macro normalised_name(column) -%}
-    nullif(trim(regexp_replace(
-        upper(regexp_replace(strip_accents(coalesce({{ column }}, '')), '[''’‘`]', '', 'g')),
-        '[^0-9A-Z]+', ' ', 'g')), '')
+    {%- set accents_off = strip_accents("coalesce(" ~ column ~ ", '')") -%}
+    nullif(trim({{ regex_replace(
+        "upper(" ~ regex_replace(accents_off, "[''’‘`]", '', 'g') ~ ")",
+        '[^0-9A-Z]+', ' ', 'g') }}), '')
 {%- endmacro %}

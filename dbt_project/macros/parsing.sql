@@ -7,29 +7,28 @@
 
 {#- The amount's digits and separators: no `Rp`/`IDR`, no trailing `,-`, no sign, no spaces
     between groups of three (`Rp 1 500 000,-` → `1500000`). -#}
+{#- The value without a leading `Rp`/`IDR` (any case). -#}
+{% macro _amount_without_currency(column) -%}
+    trim({{ regex_replace("trim(replace(coalesce(" ~ column ~ ", ''), chr(160), ' '))",
+                          '^(rp\.?|idr)\s*', '', 'i') }})
+{%- endmacro %}
+
 {% macro _amount_body(column) -%}
-    {%- set text -%}
-        trim(regexp_replace(
-            trim(regexp_replace(trim(replace(coalesce({{ column }}, ''), chr(160), ' ')),
-                                '^(rp\.?|idr)\s*', '', 'i')),
-            '(.)\s*(,--|,-|\.-|-)$', '\1'))
-    {%- endset -%}
-    {%- set unsigned = "trim(regexp_replace(" ~ text ~ ", '^[+-]', ''))" -%}
-    (case when regexp_full_match({{ unsigned }}, '\d{1,3}( \d{3})+([.,]\d+)?')
+    {%- set text = "trim(" ~ regex_replace(_amount_without_currency(column), '(.)\s*(,--|,-|\.-|-)$', '\\1') ~ ")" -%}
+    {%- set unsigned = "trim(" ~ regex_replace(text, '^[+-]', '') ~ ")" -%}
+    (case when {{ regex_full_match(unsigned, '\d{1,3}( \d{3})+([.,]\d+)?') }}
           then replace({{ unsigned }}, ' ', '') else {{ unsigned }} end)
 {%- endmacro %}
 
 {% macro _amount_sign(column) -%}
-    (case when starts_with(trim(regexp_replace(trim(replace(coalesce({{ column }}, ''), chr(160), ' ')),
-                                               '^(rp\.?|idr)\s*', '', 'i')), '-')
-          then -1 else 1 end)
+    (case when {{ _amount_without_currency(column) }} like '-%' then -1 else 1 end)
 {%- endmacro %}
 
 {#- How the body reads with `,` as the decimal mark and `.` grouping thousands (the
     convention), and the other way round (`1,500,000.50`). -#}
 {% macro _amount_readings(body) -%}
-    {%- set as_convention = "regexp_full_match(" ~ body ~ ", '(\d{1,3}(\.\d{3})+|\d+)(,\d+)?')" -%}
-    {%- set as_other = "regexp_full_match(" ~ body ~ ", '(\d{1,3}(,\d{3})+|\d+)(\.\d+)?')" -%}
+    {%- set as_convention = regex_full_match(body, '(\d{1,3}(\.\d{3})+|\d+)(,\d+)?') -%}
+    {%- set as_other = regex_full_match(body, '(\d{1,3}(,\d{3})+|\d+)(\.\d+)?') -%}
     {%- set convention_value = "try_cast(replace(replace(" ~ body ~ ", '.', ''), ',', '.') as double)" -%}
     {%- set other_value = "try_cast(replace(" ~ body ~ ", ',', '') as double)" -%}
     {{ return([as_convention, as_other, convention_value, other_value]) }}
@@ -46,7 +45,7 @@
     {%- set body = _amount_body(column) -%}
     {%- set r = _amount_readings(body) -%}
     (case
-        when regexp_full_match(trim(coalesce({{ column }}, '')), '\d+')
+        when {{ regex_full_match("trim(coalesce(" ~ column ~ ", ''))", '\d+') }}
             then cast(trim({{ column }}) as double)
         when {{ r[0] }} and {{ r[1] }} and {{ r[2] }} <> {{ r[3] }} and contains({{ body }}, ',')
             then null
@@ -60,7 +59,7 @@
     {%- set body = _amount_body(column) -%}
     {%- set r = _amount_readings(body) -%}
     (case
-        when regexp_full_match(trim(coalesce({{ column }}, '')), '\d*') then null
+        when {{ regex_full_match("trim(coalesce(" ~ column ~ ", ''))", '\d*') }} then null
         when {{ r[0] }} and {{ r[1] }} and {{ r[2] }} <> {{ r[3] }} and contains({{ body }}, ',')
             then 'ambigu'
         when {{ r[0] }} or {{ r[1] }} then null
@@ -76,22 +75,22 @@
   of five digits (`45728` → 2025-03-12). Two-digit years (`12/03/25`) are ambiguous → null.
 -#}
 {% macro parse_date(column) -%}
-    {%- set v = "lower(trim(regexp_replace(coalesce(" ~ column ~ ", ''), '\s+', ' ', 'g')))" -%}
-    {%- set ymd = "regexp_extract(" ~ v ~ ", '^(\d{4})([/.-])(\d{1,2})([/.-])(\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$', ['y', 's1', 'm', 's2', 'd'])" -%}
-    {%- set dmy = "regexp_extract(" ~ v ~ ", '^(\d{1,2})([/.-])(\d{1,2})([/.-])(\d{4})$', ['d', 's1', 'm', 's2', 'y'])" -%}
-    {%- set named = "regexp_extract(" ~ v ~ ", '^(\d{1,2})[ /.-]+([a-z]+)\.?[ /.-]+(\d{4})$', ['d', 'month', 'y'])" -%}
+    {%- set v = "lower(trim(" ~ regex_replace("coalesce(" ~ column ~ ", '')", '\s+', ' ', 'g') ~ "))" -%}
+    {%- set ymd = regex_groups(v, '^(\d{4})([/.-])(\d{1,2})([/.-])(\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$', ['y', 's1', 'm', 's2', 'd']) -%}
+    {%- set dmy = regex_groups(v, '^(\d{1,2})([/.-])(\d{1,2})([/.-])(\d{4})$', ['d', 's1', 'm', 's2', 'y']) -%}
+    {%- set named = regex_groups(v, '^(\d{1,2})[ /.-]+([a-z]+)\.?[ /.-]+(\d{4})$', ['d', 'month', 'y']) -%}
     (case
         {#- The common case first, on the value as written (it has no spaces or capitals to
             normalise): saves the whitespace replacement on most rows. #}
-        when regexp_full_match({{ column }}, '\d{4}-\d{2}-\d{2}') then try_cast({{ column }} as date)
-        when regexp_full_match({{ v }}, '\d{4}-\d{2}-\d{2}') then try_cast({{ v }} as date)
-        when {{ ymd }}.y <> '' and {{ ymd }}.s1 = {{ ymd }}.s2
-            then {{ _make_date(ymd ~ ".y", ymd ~ ".m", ymd ~ ".d") }}
-        when {{ dmy }}.y <> '' and {{ dmy }}.s1 = {{ dmy }}.s2
-            then {{ _make_date(dmy ~ ".y", dmy ~ ".m", dmy ~ ".d") }}
-        when {{ named }}.y <> ''
-            then {{ _make_date(named ~ ".y", _month_number(named ~ ".month"), named ~ ".d") }}
-        when regexp_full_match({{ v }}, '\d{5}(\.\d+)?')
+        when {{ regex_full_match(column, '\d{4}-\d{2}-\d{2}') }} then try_cast({{ column }} as date)
+        when {{ regex_full_match(v, '\d{4}-\d{2}-\d{2}') }} then try_cast({{ v }} as date)
+        when {{ ymd.y }} <> '' and {{ ymd.s1 }} = {{ ymd.s2 }}
+            then {{ _make_date(ymd.y, ymd.m, ymd.d) }}
+        when {{ dmy.y }} <> '' and {{ dmy.s1 }} = {{ dmy.s2 }}
+            then {{ _make_date(dmy.y, dmy.m, dmy.d) }}
+        when {{ named.y }} <> ''
+            then {{ _make_date(named.y, _month_number(named.month), named.d) }}
+        when {{ regex_full_match(v, '\d{5}(\.\d+)?') }}
             then cast(date '1899-12-30' + cast(floor(cast({{ v }} as double)) as integer) as date)
     end)
 {%- endmacro %}

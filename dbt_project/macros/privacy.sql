@@ -11,22 +11,22 @@
     digit places show none; empty → `(kosong)`. -#}
 {% macro mask_nik(column) -%}
     {%- set value = '(' ~ column ~ ')' -%}
-    {%- set sci_head = "regexp_extract(" ~ value ~ ", '^[^0-9]*(?:[0-9][.,]?){0,4}')" -%}
+    {%- set sci_head = regex_extract(value, '^[^0-9]*(?:[0-9][.,]?){0,4}') -%}
     {%- set sci_rest = "substr(" ~ value ~ ", length(" ~ sci_head ~ ") + 1)" -%}
-    {%- set sci_mantissa = "regexp_extract(" ~ sci_rest ~ ", '^[^eE]*')" -%}
-    {%- set head = "regexp_extract(" ~ value ~ ", '^[^0-9Xx*]*(?:[0-9Xx*][^0-9Xx*]*){4}')" -%}
+    {%- set sci_mantissa = regex_extract(sci_rest, '^[^eE]*') -%}
+    {%- set head = regex_extract(value, '^[^0-9Xx*]*(?:[0-9Xx*][^0-9Xx*]*){4}') -%}
     {%- set rest = "substr(" ~ value ~ ", length(" ~ head ~ ") + 1)" -%}
-    {%- set tail = "regexp_extract(" ~ rest ~ ", '[0-9Xx*](?:[^0-9Xx*]*[0-9Xx*]){3}[^0-9Xx*]*$')" -%}
+    {%- set tail = regex_extract(rest, '[0-9Xx*](?:[^0-9Xx*]*[0-9Xx*]){3}[^0-9Xx*]*$') -%}
     (case
         when {{ value }} is null or {{ value }} = '' then '(kosong)'
-        when regexp_full_match({{ value }}, '\s*''?\s*[0-9][0-9*]*([.,][0-9*]*)?[eE][+-]?[0-9]+\s*')
+        when {{ regex_full_match(value, "\s*''?\s*[0-9][0-9*]*([.,][0-9*]*)?[eE][+-]?[0-9]+\s*") }}
             then {{ sci_head }}
-                || regexp_replace({{ sci_mantissa }}, '[0-9Xx]', '*', 'g')
+                || {{ regex_replace(sci_mantissa, '[0-9Xx]', '*', 'g') }}
                 || substr({{ sci_rest }}, length({{ sci_mantissa }}) + 1)
-        when length(regexp_replace({{ value }}, '[^0-9Xx*]', '', 'g')) <= 8
-            then regexp_replace({{ value }}, '[0-9Xx]', '*', 'g')
+        when length({{ regex_replace(value, '[^0-9Xx*]', '', 'g') }}) <= 8
+            then {{ regex_replace(value, '[0-9Xx]', '*', 'g') }}
         else {{ head }}
-            || regexp_replace(left({{ rest }}, length({{ rest }}) - length({{ tail }})), '[0-9Xx]', '*', 'g')
+            || {{ regex_replace("left(" ~ rest ~ ", length(" ~ rest ~ ") - length(" ~ tail ~ "))", '[0-9Xx]', '*', 'g') }}
             || {{ tail }}
     end)
 {%- endmacro %}
@@ -35,11 +35,12 @@
     value (12 or more digit places, or scientific notation of 12 or more digits), as it is
     otherwise: a NIK typed into kode_wilayah or nilai is not shown either. -#}
 {% macro mask_nik_like(column) -%}
+    {%- set scientific = '(^|[^0-9.,])([0-9]+)([.,][0-9]+)?[eE]\+?([0-9]{1,3})($|[^0-9])' -%}
     (case
-        when regexp_matches({{ column }}, '[0-9Xx*](?:[ .\-''OoIl]?[0-9Xx*]){11,}')
-            or (regexp_matches({{ column }}, '(^|[^0-9.,])[0-9]+([.,][0-9]+)?[eE]\+?[0-9]{1,3}($|[^0-9])')
-                and length(regexp_extract({{ column }}, '(^|[^0-9.,])([0-9]+)([.,][0-9]+)?[eE]\+?([0-9]{1,3})($|[^0-9])', 2))
-                    + cast(regexp_extract({{ column }}, '(^|[^0-9.,])([0-9]+)([.,][0-9]+)?[eE]\+?([0-9]{1,3})($|[^0-9])', 4) as integer) >= 12)
+        when {{ regex_contains(column, "[0-9Xx*](?:[ .\-''OoIl]?[0-9Xx*]){11,}") }}
+            or ({{ regex_contains(column, scientific) }}
+                and length({{ regex_extract(column, scientific, 2) }})
+                    + cast({{ regex_extract(column, scientific, 4) }} as integer) >= 12)
             then {{ mask_nik(column) }}
         else {{ column }}
     end)

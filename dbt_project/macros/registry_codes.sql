@@ -5,7 +5,7 @@
   Words are compared on their letters only (`Istri/Suami` = `istrisuami`).
 -#}
 {% macro _letters(column) -%}
-    regexp_replace(lower(trim({{ column }})), '[^a-z]', '', 'g')
+    {{ regex_replace('lower(trim(' ~ column ~ '))', '[^a-z]', '', 'g') }}
 {%- endmacro %}
 
 {% macro kode_hubungan(column) -%}
@@ -49,8 +49,8 @@
 {#- A desa name compared with another: case, spaces, punctuation and a `Desa`/`Kelurahan`
     prefix do not matter (`KEL. NAIKOTEN I` = `Naikoten I`). -#}
 {% macro nama_desa_key(column) -%}
-    regexp_replace(
-        regexp_replace(lower(trim({{ column }})), '^(desa|kelurahan|kel|ds)[.\s]+', ''),
+    {{ regex_replace(
+        regex_replace('lower(trim(' ~ column ~ '))', '^(desa|kelurahan|kel|ds)[.\s]+', ''),
         '[^a-z0-9]', '', 'g'
-    )
+    ) }}
 {%- endmacro %}

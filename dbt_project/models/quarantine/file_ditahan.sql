@@ -9,8 +9,8 @@ held as (
     select
         table_name as tabel,
         file_path as file_sumber,
-        string_agg(reason, ' ' order by decided_by) as alasan,
-        string_agg(distinct decided_by, ', ') as diputuskan_oleh,
+        {{ string_agg_ordered('reason', "' '", ['decided_by']) }} as alasan,
+        {{ string_agg_ordered('decided_by', "', '", distinct=true) }} as diputuskan_oleh,
         bool_or(decided_by = 'loader' and reason like 'has no rows%') as is_tanpa_baris,
         bool_or(decided_by = 'loader') as is_tidak_terbaca
 

@@ -45,8 +45,9 @@ per_file as (
         sum(jumlah) as jumlah_baris,
         sum(jumlah) filter (where alasan is null) as baris_diterima,
         coalesce(sum(jumlah) filter (where alasan is not null), 0) as baris_dikarantina,
-        string_agg(alasan || ': ' || jumlah, '; ' order by jumlah desc, alasan)
-            filter (where alasan is not null) as rincian_alasan,
+        -- accepted rows (alasan null) drop out: a null text is not joined
+        {{ string_agg_ordered("alasan || ': ' || jumlah", "'; '", ['-jumlah', 'alasan']) }}
+            as rincian_alasan,
         sum(jumlah_nik_dipulihkan) as baris_nik_dipulihkan,
         any_value(ambang) as ambang
 
@@ -61,8 +62,8 @@ select
     cast(jumlah_baris as bigint) as jumlah_baris,
     cast(coalesce(baris_diterima, 0) as bigint) as baris_diterima,
     cast(baris_dikarantina as bigint) as baris_dikarantina,
-    100.0 * baris_dikarantina / jumlah_baris as persen_dikarantina,
-    100.0 * ambang as ambang_persen,
+    100e0 * baris_dikarantina / jumlah_baris as persen_dikarantina,
+    100e0 * ambang as ambang_persen,
     case
         when tabel in {{ held_back_tables() }}
             then per_file.file_sumber in (select file_sumber from {{ ref('file_ditahan') }})

@@ -14,7 +14,7 @@
 select
     '{{ table_name }}' as tabel,
     _source_file as file_sumber,
-    {% if table_name in ('roster_rows', 'dtsen_desil_agregat') %}_sheet{% else %}null::varchar{% endif %} as lembar,
+    {% if table_name in ('roster_rows', 'dtsen_desil_agregat') %}_sheet{% else %}cast(null as string){% endif %} as lembar,
     _row_number as nomor_baris,
     kolom_karantina as kolom,
     {{ mask_nik_like('nilai_karantina') }} as nilai,

@@ -132,8 +132,8 @@ people_per_case as (
         kode_alasan,
         kode_program,
         kunci_kasus,
-        {{ dbt.listagg('nik', "', '", 'order by nik') }} as nik_terkait,
-        {{ dbt.listagg("coalesce(nama, '-')", "', '", 'order by nik') }} as nama_terkait,
+        {{ string_agg_ordered('nik', "', '", ['nik']) }} as nik_terkait,
+        {{ string_agg_ordered("coalesce(nama, '-')", "', '", ['nik']) }} as nama_terkait,
         min(no_kk_roster) as no_kk_roster
 
     from case_people
@@ -155,7 +155,7 @@ periods_per_case as (
         kode_alasan,
         kode_program,
         kunci_kasus,
-        {{ dbt.listagg("case when tahap = 0 then 'setahun' else cast(tahap as varchar) end", "', '", 'order by tahap') }}
+        {{ string_agg_ordered("case when tahap = 0 then 'setahun' else cast(tahap as string) end", "', '", ['tahap']) }}
             as tahap
 
     from case_periods
@@ -174,7 +174,7 @@ programme_cases as (
         max(cases.tanggal_snapshot_acuan) as tanggal_snapshot_kasus,
         min(cases.kode_wilayah_tempat) as kode_wilayah_kasus,
         max(cases.jumlah_baris) as jumlah_baris_maks,
-        {{ dbt.listagg("coalesce(cast(cases.desil as varchar), 'belum diperingkat')", "', '", 'order by cases.tahap') }}
+        {{ string_agg_ordered("coalesce(cast(cases.desil as string), 'belum diperingkat')", "', '", ['cases.tahap']) }}
             as desil_per_periode
 
     from keyed_unit_reasons as cases
@@ -274,7 +274,7 @@ asset_contradictions as (
     select
         matches.tahun,
         matches.id_keluarga,
-        {{ dbt.listagg('matches.uraian', "'; '", 'order by matches.kode_aturan') }} as keterangan
+        {{ string_agg_ordered('matches.uraian', "'; '", ['matches.kode_aturan']) }} as keterangan
 
     from asset_rule_matches as matches
     inner join asset_rule_sizes as sizes
@@ -290,8 +290,8 @@ registry_cases as (
         tahun,
         'eksklusi' as kode_alasan,
         id_keluarga,
-        'Desil ' || cast(desil as varchar) || ', tidak menerima program apa pun pada tahun '
-            || cast(tahun as varchar) as keterangan
+        'Desil ' || cast(desil as string) || ', tidak menerima program apa pun pada tahun '
+            || cast(tahun as string) as keterangan
     from year_household_states
     where desil between 1 and 2 and jumlah_program = 0
 
@@ -301,8 +301,8 @@ registry_cases as (
         tahun,
         'tidak_mutakhir' as kode_alasan,
         id_keluarga,
-        'Pemutakhiran terakhir: ' || coalesce(cast(tanggal_pemutakhiran as varchar), 'tidak tercatat')
-            || ' (batas: ' || cast(tanggal_batas_mutakhir as varchar) || ')' as keterangan
+        'Pemutakhiran terakhir: ' || coalesce(cast(tanggal_pemutakhiran as string), 'tidak tercatat')
+            || ' (batas: ' || cast(tanggal_batas_mutakhir as string) || ')' as keterangan
     from year_household_states
     -- A missing date is stale: nobody can say when the record was last checked.
     where coalesce(tanggal_pemutakhiran < tanggal_batas_mutakhir, true)
@@ -331,16 +331,16 @@ all_cases as (
         case programme_cases.kode_alasan
             when 'meninggal' then 'NIK berstatus meninggal di DTSEN'
             when 'inklusi' then 'Desil pada snapshot acuan: ' || programme_cases.desil_per_periode
-                || '; sasaran program: desil ' || cast(programs.desil_min as varchar) || '–'
-                || cast(programs.desil_max as varchar)
+                || '; sasaran program: desil ' || cast(programs.desil_min as string) || '–'
+                || cast(programs.desil_max as string)
                 || case
                     when programs.usia_min is not null or programs.usia_max is not null
-                        then ', usia ' || coalesce(cast(programs.usia_min as varchar), '0') || '–'
-                            || coalesce(cast(programs.usia_max as varchar), '…') || ' tahun'
+                        then ', usia ' || coalesce(cast(programs.usia_min as string), '0') || '–'
+                            || coalesce(cast(programs.usia_max as string), '…') || ' tahun'
                     else ''
                 end
             when 'tidak_padan' then 'NIK dan nomor KK tidak ditemukan di DTSEN'
-            when 'ganda' then 'Tercantum ' || cast(programme_cases.jumlah_baris_maks as varchar)
+            when 'ganda' then 'Tercantum ' || cast(programme_cases.jumlah_baris_maks as string)
                 || ' kali dalam satu periode'
         end as keterangan
 
@@ -363,15 +363,15 @@ all_cases as (
     select
         registry_cases.tahun,
         registry_cases.kode_alasan,
-        cast(null as varchar) as kode_program,
-        cast(null as varchar) as tahap,
+        cast(null as string) as kode_program,
+        cast(null as string) as tahap,
         'keluarga:' || registry_cases.id_keluarga as kunci_kasus,
         registry_cases.id_keluarga,
         year_snapshots.tanggal_snapshot_acuan as tanggal_snapshot_kasus,
-        cast(null as varchar) as kode_wilayah_kasus,
-        cast(null as varchar) as nik_terkait,
-        cast(null as varchar) as nama_terkait,
-        cast(null as varchar) as no_kk_roster,
+        cast(null as string) as kode_wilayah_kasus,
+        cast(null as string) as nik_terkait,
+        cast(null as string) as nama_terkait,
+        cast(null as string) as no_kk_roster,
         registry_cases.keterangan
 
     from registry_cases

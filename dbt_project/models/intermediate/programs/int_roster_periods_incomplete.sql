@@ -48,7 +48,7 @@ select
             else ' tahap ' || covered.tahap
         end
         || ' ditahan dan barisnya tidak dihitung ('
-        || string_agg(distinct held.file_sumber || ': ' || held.masalah_singkat, '; ')
+        || {{ string_agg_ordered("held.file_sumber || ': ' || held.masalah_singkat", "'; '", distinct=true) }}
         || '). Angka akan lengkap setelah file diperbaiki dan dimuat ulang.'
         as catatan_kelengkapan
 

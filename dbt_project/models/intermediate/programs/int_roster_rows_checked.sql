@@ -9,6 +9,11 @@
 -- `nik_rusak_excel`. The candidates come from the checked registry tables (every staged row,
 -- quarantined or not), so the registry's staging views are computed once per build and this
 -- model runs after the registry's, not beside it.
+{%- set staged_columns = [
+    '_source_file', '_sheet', '_row_number', 'kode_program', 'tahun', 'tahap', 'tahap_asli',
+    'kode_wilayah', 'nik', 'is_nik_from_number_cell', 'no_kk', 'nama', 'nilai_bantuan',
+    'nilai_bantuan_masalah', 'nilai_bantuan_asli', '_baris_rusak', 'tahun_asli', 'sumber_roster',
+] %}
 with
 
 staged_rows as (
@@ -24,7 +29,7 @@ staged_rows as (
     select
         _source_file, _sheet, _row_number, kode_program, tahun, tahap, tahap_asli, kode_wilayah,
         nik, is_nik_from_number_cell, no_kk, nama, nilai_bantuan, nilai_bantuan_masalah,
-        nilai_bantuan_asli, null::varchar as _baris_rusak, null::varchar as tahun_asli,
+        nilai_bantuan_asli, cast(null as string) as _baris_rusak, cast(null as string) as tahun_asli,
         sumber_roster
     from {{ ref('int_roster_rows_from_registry') }}
 
@@ -34,7 +39,7 @@ numeric_nik_prefixes as (
 
     select distinct left(nik, 15) as nik_awal
     from staged_rows
-    where is_nik_from_number_cell and regexp_full_match(nik, '[0-9]{15,16}')
+    where is_nik_from_number_cell and {{ regex_full_match('nik', '[0-9]{15,16}') }}
 
 ),
 
@@ -51,7 +56,7 @@ registry_people as (
         on people.tanggal_snapshot = households.tanggal_snapshot
         and people.id_keluarga = households.id_keluarga
     where left(people.nik, 15) in (select nik_awal from numeric_nik_prefixes)
-        and regexp_full_match(people.nik, '[0-9]{16}')
+        and {{ regex_full_match('people.nik', '[0-9]{16}') }}
 
 ),
 
@@ -78,7 +83,7 @@ recovered as (
     inner join unambiguous_prefixes
         on registry_people.nik_awal = unambiguous_prefixes.nik_awal
     where staged_rows.is_nik_from_number_cell
-        and regexp_full_match(staged_rows.nik, '[0-9]{15,16}')
+        and {{ regex_full_match('staged_rows.nik', '[0-9]{15,16}') }}
         and (
             {{ normalised_name('staged_rows.nama') }} = registry_people.nama_normal
             or (length(staged_rows.no_kk) = 16 and staged_rows.no_kk = registry_people.no_kk)
@@ -89,7 +94,10 @@ recovered as (
 roster_rows as (
 
     select
-        staged_rows.* replace (coalesce(recovered.nik_dipulihkan, staged_rows.nik) as nik),
+        {%- for column in staged_columns %}
+        {% if column == 'nik' %}coalesce(recovered.nik_dipulihkan, staged_rows.nik) as nik
+        {%- else %}staged_rows.{{ column }}{% endif %},
+        {%- endfor %}
         {{ nik_ddmmyy('coalesce(recovered.nik_dipulihkan, staged_rows.nik)') }} as nik_ddmmyy,
         recovered.nik_dipulihkan is not null as is_nik_dipulihkan
 

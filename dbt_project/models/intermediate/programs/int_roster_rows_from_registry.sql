@@ -81,20 +81,20 @@ final as (
 
     select
         placed._source_file,
-        cast(null as varchar) as _sheet,
+        cast(null as string) as _sheet,
         placed._row_number,
         placed.kode_program,
         placed.tahun,
         placed.tahap,
-        cast(placed.tahap as varchar) as tahap_asli,
+        cast(placed.tahap as string) as tahap_asli,
         placed.kode_wilayah,
         placed.nik,
         false as is_nik_from_number_cell,
         placed.no_kk,
         placed.nama,
         cast(null as double) as nilai_bantuan,
-        cast(null as varchar) as nilai_bantuan_masalah,
-        cast(null as varchar) as nilai_bantuan_asli,
+        cast(null as string) as nilai_bantuan_masalah,
+        cast(null as string) as nilai_bantuan_asli,
         'registri' as sumber_roster
 
     from placed

@@ -2,7 +2,7 @@
 -- marts that count programmes per household and year (overlap, overlap pairs) join this.
 select
     tahun,
-    string_agg(catatan_kelengkapan, ' ' order by kode_program, tahap) as catatan_kelengkapan
+    {{ string_agg_ordered('catatan_kelengkapan', "' '", ['kode_program', 'tahap']) }} as catatan_kelengkapan
 
 from {{ ref('int_roster_periods_incomplete') }}
 group by tahun

@@ -75,7 +75,7 @@ checked as (
 )
 
 select
-    * exclude (kolom_jumlah_salah, urutan_desa, is_desa_ada_data_mikro),
+    {{ star_except(['kolom_jumlah_salah', 'urutan_desa', 'is_desa_ada_data_mikro']) }},
     case alasan_karantina
         when 'kode_wilayah_tidak_dikenal' then 'kode_wilayah'
         when 'nama_desa_tidak_cocok' then 'nama_desa'
@@ -94,7 +94,7 @@ select
             {% endfor %}
         end
         when 'total_tidak_cocok'
-            then total_asli || ' ≠ ' || cast(cast(jumlah_desil as bigint) as varchar)
+            then total_asli || ' ≠ ' || cast(cast(jumlah_desil as bigint) as string)
         when 'desa_ada_data_mikro' then kode_wilayah
         when 'desa_ganda' then kode_wilayah
     end as nilai_karantina

@@ -1,6 +1,6 @@
 {{ config(materialized='view') }}
 -- depends_on: {{ ref('quarantine_files') }}
 -- DTSEN households that passed every row rule: what the marts count.
-select * exclude (alasan_karantina, kolom_karantina, nilai_karantina)
+select {{ star_except(['alasan_karantina', 'kolom_karantina', 'nilai_karantina']) }}
 from {{ ref('int_dtsen_households_checked') }}
 where alasan_karantina is null

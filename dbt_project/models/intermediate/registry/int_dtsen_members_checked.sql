@@ -56,13 +56,12 @@ reasoned as (
 
 )
 
+{#- Programme flags are read from staging by int_roster_rows_from_registry only; not
+    materialised here for every member of the registry. -#}
+{%- set flags = [] -%}
+{%- for flag in var('registry_program_flags') -%}{%- do flags.append('is_' ~ flag) -%}{%- endfor %}
 select
-    * exclude (
-        nik_ddmmyy, nik_problem, household_problem,
-        -- programme flags are read from staging by int_roster_rows_from_registry only;
-        -- not materialised here for every member of the registry
-        {% for flag in var('registry_program_flags') %}is_{{ flag }}{% if not loop.last %}, {% endif %}{% endfor %}
-    ),
+    {{ star_except(['nik_ddmmyy', 'nik_problem', 'household_problem'] + flags) }},
     case
         when alasan_karantina like 'nik_%' then 'nik'
         when alasan_karantina = 'status_tidak_dikenal' then 'status'

@@ -1,6 +1,6 @@
 {{ config(materialized='view') }}
 -- depends_on: {{ ref('quarantine_files') }}
 -- DTSEN members that passed every row rule (and whose household did): what the marts count.
-select * exclude (alasan_karantina, kolom_karantina, nilai_karantina)
+select {{ star_except(['alasan_karantina', 'kolom_karantina', 'nilai_karantina']) }}
 from {{ ref('int_dtsen_members_checked') }}
 where alasan_karantina is null

@@ -35,7 +35,7 @@ select
     known.kode_wilayah,
     known.indikator,
     'Data belum lengkap: file BPS ditahan dan nilainya tidak dipakai ('
-        || string_agg(distinct held.file_sumber || ': ' || held.masalah_singkat, '; ')
+        || {{ string_agg_ordered("held.file_sumber || ': ' || held.masalah_singkat", "'; '", distinct=true) }}
         || ').' as catatan_kelengkapan
 
 from known
@@ -49,7 +49,8 @@ select
     null as indikator,
     'Data mungkin belum lengkap: file BPS ditahan karena tidak dapat dibaca, isinya tidak '
         || 'diketahui, sehingga semua baris ditandai ('
-        || string_agg(held.file_sumber || ': ' || held.masalah_singkat, '; ')
+        || {{ string_agg_ordered("held.file_sumber || ': ' || held.masalah_singkat", "'; '",
+                                 ["held.file_sumber || ': ' || held.masalah_singkat"]) }}
         || ').' as catatan_kelengkapan
 
 from unknown

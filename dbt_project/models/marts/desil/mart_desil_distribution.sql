@@ -28,7 +28,7 @@ microdata_per_desa as (
         tanggal_snapshot,
         kode_wilayah as kode_desa,
         desil,
-        coalesce(cast(desil as varchar), 'belum_diperingkat') as kategori_desil,
+        coalesce(cast(desil as string), 'belum_diperingkat') as kategori_desil,
         count(*) as jumlah_keluarga,
         sum(jumlah_jiwa) as jumlah_jiwa,
         false as is_agregat
@@ -103,10 +103,10 @@ with_shares as (
 
     select
         *,
-        100.0 * jumlah_keluarga / sum(jumlah_keluarga) over region_snapshot as persen_keluarga,
+        100e0 * jumlah_keluarga / sum(jumlah_keluarga) over region_snapshot as persen_keluarga,
         case
             when sumber_data = 'mikro'
-                then 100.0 * jumlah_jiwa / nullif(sum(jumlah_jiwa) over region_snapshot, 0)
+                then 100e0 * jumlah_jiwa / nullif(sum(jumlah_jiwa) over region_snapshot, 0)
         end as persen_jiwa
 
     from with_source

@@ -12,7 +12,7 @@ recipients as (
         case
             when not is_padan then 'tidak_padan'
             when desil is null then 'belum_diperingkat'
-            else cast(desil as varchar)
+            else cast(desil as string)
         end as kategori_desil,
         desil,
         kunci_unit,
@@ -51,9 +51,9 @@ final as (
         counted.desil,
         cast(counted.jumlah_penerima as bigint) as jumlah_penerima,
         counted.nilai_bantuan,
-        100.0 * counted.jumlah_penerima
+        100e0 * counted.jumlah_penerima
             / sum(counted.jumlah_penerima) over programme_region as persen_penerima,
-        100.0 * counted.nilai_bantuan
+        100e0 * counted.nilai_bantuan
             / nullif(sum(counted.nilai_bantuan) over programme_region, 0) as persen_nilai_bantuan
 
     from counted
@@ -78,7 +78,7 @@ left join (
     select
         kode_program,
         tahun,
-        string_agg(catatan_kelengkapan, ' ' order by tahap) as catatan_kelengkapan
+        {{ string_agg_ordered('catatan_kelengkapan', "' '", ['tahap']) }} as catatan_kelengkapan
     from {{ ref('int_roster_periods_incomplete') }}
     group by kode_program, tahun
 ) as incomplete

@@ -130,7 +130,7 @@ final as (
         end as target_penerima,
         case
             when combined.tingkat_wilayah = 'kabkota'
-                then 100.0 * coalesce(paid.nilai_bantuan_roster, 0) / nullif(budgets.pagu, 0)
+                then 100e0 * coalesce(paid.nilai_bantuan_roster, 0) / nullif(budgets.pagu, 0)
         end as realisasi_persen
 
     from combined
@@ -162,7 +162,7 @@ incomplete as (
         periods.kode_program,
         periods.tahun,
         periods.tahap,
-        string_agg(distinct gaps.catatan_kelengkapan, ' ') as catatan_kelengkapan
+        {{ string_agg_ordered('gaps.catatan_kelengkapan', "' '", distinct=true) }} as catatan_kelengkapan
 
     from (select distinct kode_program, tahun, tahap from final) as periods
     inner join {{ ref('int_roster_periods_incomplete') }} as gaps

@@ -50,11 +50,11 @@ select
     cast(by_level.keluarga_1_program as bigint) as keluarga_1_program,
     cast(by_level.keluarga_2_program as bigint) as keluarga_2_program,
     cast(by_level.keluarga_3_program_lebih as bigint) as keluarga_3_program_lebih,
-    100.0 * by_level.keluarga_tanpa_program / nullif(by_level.keluarga_desil_1_5, 0)
+    100e0 * by_level.keluarga_tanpa_program / nullif(by_level.keluarga_desil_1_5, 0)
         as persen_tanpa_program,
     cast(by_level.keluarga_desil_1_2 as bigint) as keluarga_desil_1_2,
     cast(by_level.keluarga_desil_1_2_tanpa_program as bigint) as keluarga_desil_1_2_tanpa_program,
-    100.0 * by_level.keluarga_desil_1_2_tanpa_program / nullif(by_level.keluarga_desil_1_2, 0)
+    100e0 * by_level.keluarga_desil_1_2_tanpa_program / nullif(by_level.keluarga_desil_1_2, 0)
         as persen_desil_1_2_tanpa_program,
     incomplete.catatan_kelengkapan is null as is_data_lengkap,
     incomplete.catatan_kelengkapan

@@ -54,10 +54,10 @@ select
     by_level.kode_program_b,
     cast(by_level.jumlah_keluarga as bigint) as jumlah_keluarga,
     cast(by_level.jumlah_keluarga_desil_1_5 as bigint) as jumlah_keluarga_desil_1_5,
-    rank() over (
+    cast(rank() over (
         partition by by_level.tahun, by_level.tingkat_wilayah, by_level.kode_wilayah
         order by by_level.jumlah_keluarga desc
-    ) as peringkat,
+    ) as bigint) as peringkat,
     incomplete.catatan_kelengkapan is null as is_data_lengkap,
     incomplete.catatan_kelengkapan
 

@@ -109,7 +109,7 @@ with_shares as (
 
     select
         *,
-        100.0 * jumlah_keluarga / sum(jumlah_keluarga) over origin_row as persen_keluarga
+        100e0 * jumlah_keluarga / sum(jumlah_keluarga) over origin_row as persen_keluarga
 
     from per_kabkota
     window origin_row as (

@@ -78,12 +78,12 @@ final as (
         per_level.tanggal_batas_mutakhir,
         cast(per_level.jumlah_keluarga as bigint) as jumlah_keluarga,
         cast(per_level.keluarga_tidak_mutakhir as bigint) as keluarga_tidak_mutakhir,
-        100.0 * per_level.keluarga_tidak_mutakhir / nullif(per_level.jumlah_keluarga, 0)
+        100e0 * per_level.keluarga_tidak_mutakhir / nullif(per_level.jumlah_keluarga, 0)
             as persen_tidak_mutakhir,
         cast(per_level.jumlah_keluarga_desil_1_4 as bigint) as jumlah_keluarga_desil_1_4,
         cast(per_level.keluarga_tidak_mutakhir_desil_1_4 as bigint)
             as keluarga_tidak_mutakhir_desil_1_4,
-        100.0 * per_level.keluarga_tidak_mutakhir_desil_1_4
+        100e0 * per_level.keluarga_tidak_mutakhir_desil_1_4
             / nullif(per_level.jumlah_keluarga_desil_1_4, 0) as persen_tidak_mutakhir_desil_1_4
 
     from per_level

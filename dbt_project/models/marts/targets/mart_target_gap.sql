@@ -362,7 +362,7 @@ incomplete as (
         final.dokumen,
         final.indikator,
         final.tahun,
-        string_agg(distinct gaps.catatan_kelengkapan, ' ') as catatan_kelengkapan
+        {{ string_agg_ordered('gaps.catatan_kelengkapan', "' '", distinct=true) }} as catatan_kelengkapan
 
     from final
     inner join {{ ref('int_bps_values_incomplete') }} as gaps

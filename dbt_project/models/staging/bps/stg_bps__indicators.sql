@@ -27,9 +27,9 @@ renamed as (
         nullif(trim(alasan_karantina), '') as alasan_karantina,
         {%- else %}
         -- loaded before the reader quarantined rows (reloaded on the next night)
-        null::varchar as nama_wilayah_sumber,
+        cast(null as string) as nama_wilayah_sumber,
         nilai as nilai_asli,
-        null::varchar as alasan_karantina,
+        cast(null as string) as alasan_karantina,
         {%- endif %}
         _source_file,
         _row_number
