@@ -4,7 +4,12 @@ when the code inside the `with` block fails."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -115,20 +120,19 @@ def test_a_job_runs_on_both_workers(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("error", [RuntimeError("the test failed"), KeyboardInterrupt()])
-def test_a_failing_block_leaves_no_process_and_no_port(
-    tmp_path: Path, error: BaseException
-) -> None:
+def test_a_failing_block_leaves_no_process_and_no_port(tmp_path: Path) -> None:
+    """An exception inside the block (a failing test) stops the cluster: no daemon and no
+    port is left. Ctrl-C (KeyboardInterrupt) takes the same way out: see the command's test."""
     seen: list[Cluster] = []
     with (
-        pytest.raises(type(error)),
+        pytest.raises(RuntimeError, match="the test failed"),
         standalone_cluster(work_dir=tmp_path, workers=2, memory_per_worker="512m") as cluster,
     ):
         seen.append(cluster)
         assert len(cluster.pids) == 3
         assert all(process_group_alive(pid) for pid in cluster.pids)
         assert not any(port_is_free(port) for port in cluster.ports)
-        raise error
+        raise RuntimeError("the test failed")
     (cluster,) = seen
     _assert_gone(cluster)
     # the daemons' logs stay, for whoever has to find out why a test failed
@@ -186,3 +190,56 @@ def test_a_port_taken_before_spark_binds_it_is_not_used(tmp_path: Path, monkeypa
     assert f"Service 'sparkMaster' failed after 0 retries (starting from {taken})" in master_log
     assert f"Successfully started service 'sparkMaster' on port {taken + 1}." not in master_log
     _assert_gone(cluster)
+
+
+def _processes_using(work_dir: Path) -> list[int]:
+    """Processes whose command line names `work_dir` (the daemons' and executors' JVMs)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if str(work_dir).encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
+def test_the_command_stops_its_cluster_when_it_is_stopped(tmp_path: Path, sig) -> None:
+    """`python -m orchestration.spark_cluster` (README, "Scaling out") runs until Ctrl-C;
+    and killed outright (`kill -9`, a CI timeout), its JVMs still go: the kernel sends them
+    SIGTERM when their parent dies (setpriv --pdeathsig)."""
+    if sig == signal.SIGKILL and not Path("/usr/bin/setpriv").exists():
+        pytest.skip("no setpriv here: a killed parent leaves the JVMs running")
+    work_dir = tmp_path / "cluster"
+    command = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.spark_cluster", "--work-dir", str(work_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = []
+        while not lines or "Ctrl-C stops the cluster." not in lines[-1]:
+            line = command.stdout.readline()
+            assert line, "the command ended before the cluster was ready:\n" + "".join(lines)
+            lines.append(line)
+        assert lines[0].startswith("Spark master: spark://127.0.0.1:")
+        jvms = [pid for pid in _processes_using(work_dir) if pid != command.pid]
+        assert len(jvms) == 3  # master and two workers
+        command.send_signal(sig)
+        output = command.communicate(timeout=30)[0]
+    finally:
+        command.kill()
+    if sig == signal.SIGINT:
+        assert command.returncode == 0
+        assert output == "Spark cluster stopped.\n"
+    deadline = time.monotonic() + 20
+    while _processes_using(work_dir) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = _processes_using(work_dir)
+    for pid in left:  # a failing test must not leave JVMs behind either
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert left == [], "the cluster's JVMs outlived the command"
