@@ -131,7 +131,11 @@ class Cluster:
         """What a driver on this machine needs to use the cluster: the master URL, the
         driver reachable on loopback (executors connect back to it), every worker's cores
         and a small executor each, and no first job before all executors are there (else
-        early tasks run on whichever executor registered first)."""
+        early tasks run on whichever executor registered first).
+
+        Such an application holds every core until it stops (standalone mode gives cores
+        first come, first served): a second session, in another process, waits for it.
+        `executor_memory` must fit in `memory_per_worker`, or no executor starts."""
         return {
             "spark.master": self.master_url,
             "spark.driver.host": HOST,
