@@ -106,11 +106,31 @@ def run(
             min=0,
         ),
     ] = 0,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help='Where dbt builds the models: duckdb (default) or spark (README "Scaling '
+            "out\"; needs pip install -e '.[spark]'). Default: $TEPAT_ENGINE, else duckdb.",
+            metavar="duckdb|spark",
+        ),
+    ] = "",
+    spark_master: Annotated[
+        str,
+        typer.Option(
+            "--spark-master",
+            help="With --engine spark: local[*] (default, Spark in this process) or a "
+            "cluster's master URL, spark://host:7077. Default: $TEPAT_SPARK_MASTER.",
+            metavar="URL",
+        ),
+    ] = "",
 ) -> None:
     """Run the nightly job once (the job the schedule runs) and summarise the results."""
     import uuid
 
     from orchestration.runlock import RunInProgress, night_lock
+
+    _choose_engine(engine, spark_master)
 
     verval.ensure_pseudonym_key()  # the HMAC secret, outside the repository (docs/privacy.md)
     paths = Paths.from_env()
@@ -125,6 +145,25 @@ def run(
     except RunInProgress as error:
         console.print(f"[bold yellow]Not started[/]: {error}", soft_wrap=True)
         raise typer.Exit(code=RUN_IN_PROGRESS_EXIT) from None
+
+
+def _choose_engine(engine: str, spark_master: str) -> None:
+    """--engine and --spark-master into the environment the night's settings read
+    (orchestration/engines.py), checked first: a wrong name or a missing extra is said in
+    plain words before anything runs."""
+    from orchestration import engines
+
+    if engine:
+        os.environ[engines.ENGINE_VARIABLE] = engine
+    if spark_master:
+        os.environ["TEPAT_SPARK_MASTER"] = spark_master
+    try:
+        chosen = engines.engine_from_env()
+        if chosen == "spark":
+            engines.check_spark_installed()
+    except engines.EngineError as error:
+        console.print(f"[bold red]Not started[/]: {error}", soft_wrap=True)
+        raise typer.Exit(code=2) from None
 
 
 #: Exit status of `tepat run` / `tepat rebuild` when another run holds the run lock.

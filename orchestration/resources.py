@@ -10,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.engines import SparkFolders, engine_from_env
 from orchestration.paths import EXPECTATIONS_DIR, Paths
 
 #: Every step that writes the DuckDB file runs in this pool (limit 1): DuckDB allows one
@@ -42,6 +43,8 @@ class TepatSettings(dg.ConfigurableResource):
     exports_dir: str
     warehouse: str
     expectations_dir: str = str(EXPECTATIONS_DIR)
+    #: Where dbt builds the models: duckdb (the warehouse file) or spark (orchestration/engines.py)
+    engine: str = "duckdb"
 
     @classmethod
     def from_paths(cls, paths: Paths) -> TepatSettings:
@@ -52,6 +55,7 @@ class TepatSettings(dg.ConfigurableResource):
             exports_dir=str(paths.exports_dir),
             warehouse=str(paths.warehouse),
             expectations_dir=str(paths.expectations_dir),
+            engine=engine_from_env(),
         )
 
     @contextmanager
@@ -133,17 +137,20 @@ def dbt_build_args(settings: TepatSettings) -> list[str]:
     dbt unit tests check our SQL, not the night's data: the test suite runs them
     (tests/e2e/test_dbt_unit_tests.py), the nightly build leaves them out.
     """
-    return ["build", *dbt_vars_args(settings), "--exclude", "resource_type:unit_test"]
+    target = ["--target", "spark"] if settings.engine == "spark" else []
+    return ["build", *target, *dbt_vars_args(settings), "--exclude", "resource_type:unit_test"]
 
 
 @contextmanager
-def dbt_environment(warehouse: str | Path) -> Iterator[None]:
+def dbt_environment(warehouse: str | Path, spark: SparkFolders | None = None) -> Iterator[None]:
     """TEPAT_WAREHOUSE and the memory budget for a dbt subprocess (profiles.yml reads them),
-    restored afterwards so they never leak into the rest of the process (Paths.from_env
-    would pick the warehouse up)."""
+    and with `spark` the spark target's settings, restored afterwards so they never leak
+    into the rest of the process (Paths.from_env would pick the warehouse up)."""
     import os
 
     variables = {"TEPAT_WAREHOUSE": str(warehouse), MEMORY_LIMIT_VARIABLE: duckdb_memory_limit()}
+    if spark is not None:
+        variables |= spark.environment()
     previous = {name: os.environ.get(name) for name in variables}
     os.environ.update(variables)
     try:

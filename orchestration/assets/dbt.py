@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration import engines
 from orchestration.diskspace import storage_failure
 from orchestration.fingerprints import (
     build_fingerprint,
@@ -105,8 +107,9 @@ def _build_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settin
     # dagster-dbt echoes every dbt line to stdout; `tepat run` shows its progress instead
     # (run tag QUIET_DBT_TAG). The lines stay in dbt_project/logs/dbt.log and the run's events.
     echo = context.run.tags.get(QUIET_DBT_TAG) != "true"
+    spark = _hand_over_to_spark(context, settings) if settings.engine == "spark" else None
     with (
-        dbt_environment(settings.warehouse),
+        dbt_environment(settings.warehouse, spark),
         contextlib.nullcontext() if echo else contextlib.redirect_stdout(io.StringIO()),
     ):
         invocation = dbt.cli(dbt_build_args(settings), context=context, raise_on_error=False)
@@ -127,12 +130,57 @@ def _build_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settin
     run_results = invocation.get_artifact("run_results.json")
     prune_invocation_targets(Path(invocation.project_dir) / invocation.target_path)
     record(settings.warehouse, dbt_results_frame(run_results, context.run_id))
+    if spark is not None:
+        _attach_spark_build(context, settings, spark, whole=invocation.is_successful())
     if not invocation.is_successful():
         report = dbt_failure_report(run_results, settings.warehouse)
         context.log.error(report)
         raise dg.Failure(description=report)
     with warehouse_connection(settings.warehouse) as con:
         record_build(con, context.run_id, fingerprint)
+
+
+def _hand_over_to_spark(
+    context: dg.AssetExecutionContext, settings: TepatSettings
+) -> engines.SparkFolders:
+    """Before a Spark build: the raw tables (every dbt source) as Parquet, and an empty
+    folder for the night's tables (orchestration/engines.py)."""
+    folders = engines.SparkFolders.of(settings.data_dir, context.run_id)
+    started = time.monotonic()
+    rows = engines.hand_over(settings.warehouse, folders, _source_relations())
+    engines.start_build(folders)
+    context.log.info(
+        f"Handed {rows:,} raw rows to Spark as Parquet in {time.monotonic() - started:.1f} s; "
+        f"building on Spark ({folders.environment()['TEPAT_SPARK_MASTER']})."
+    )
+    return folders
+
+
+def _attach_spark_build(
+    context: dg.AssetExecutionContext,
+    settings: TepatSettings,
+    folders: engines.SparkFolders,
+    whole: bool,
+) -> None:
+    """After a Spark build: the warehouse reads the night's tables. A failed build attaches
+    its quarantine tables only (the failure report reads them); the marts stay those of the
+    last good night, whose build folder is kept until a night succeeds."""
+    relations = engines.spark_tables(folders)
+    if not whole:
+        relations = [r for r in relations if r.startswith("quarantine.")]
+    with warehouse_connection(settings.warehouse) as con:
+        attached = engines.attach_spark_tables(con, folders, relations)
+    context.log.info(f"The warehouse now reads {len(attached)} tables Spark built.")
+    if whole:
+        engines.remove_other_builds(folders)
+
+
+def _source_relations() -> list[str]:
+    """`schema.name` of every dbt source: the raw tables a Spark build reads."""
+    import json
+
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    return sorted(f"{node['schema']}.{node['identifier']}" for node in manifest["sources"].values())
 
 
 def published_model_names() -> list[str]:

@@ -1,4 +1,6 @@
-{{ config(materialized='view') }}
+{#- A view on DuckDB; a table on Spark, where a mart gate reads it after the dbt process
+    (and its in-memory catalog) has ended (orchestration/engines.py). -#}
+{{ config(materialized='table' if target.type == 'spark' else 'view') }}
 -- depends_on: {{ ref('quarantine_files') }}
 -- DTSEN households that passed every row rule: what the marts count.
 select {{ star_except(['alasan_karantina', 'kolom_karantina', 'nilai_karantina']) }}

@@ -1,0 +1,189 @@
+"""The engines the nightly dbt build runs on (DESIGN §6): DuckDB, the default, and Apache
+Spark for national scale (README "Scaling out").
+
+On Spark the night goes: the loader and the raw gates work in the DuckDB warehouse as on
+DuckDB (same row rules, quarantine, thresholds); the raw tables are handed to Spark as
+Parquet (`hand_over`); dbt builds every model on Spark into one folder of Parquet tables per
+night; then DuckDB views over those tables take the place of the models in the warehouse
+(`attach_spark_tables`), so the mart gates, the publication, `tepat check`, the exports and
+`marts.duckdb` read them unchanged.
+
+Chosen by the environment, as the data directory is: `TEPAT_ENGINE=spark` (or `tepat run
+--engine spark`) with `TEPAT_SPARK_MASTER` (default `local[*]`, or `spark://host:7077`), or
+`TEPAT_SPARK_METHOD=thrift` with `TEPAT_SPARK_HOST`/`TEPAT_SPARK_PORT` for a Thrift Server.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+ENGINES = ("duckdb", "spark")
+DEFAULT_ENGINE = "duckdb"
+ENGINE_VARIABLE = "TEPAT_ENGINE"
+
+#: The Spark settings profiles.yml reads, with their defaults.
+SPARK_VARIABLES = {
+    "TEPAT_SPARK_METHOD": "session",
+    "TEPAT_SPARK_MASTER": "local[*]",
+    "TEPAT_SPARK_HOST": "localhost",
+    "TEPAT_SPARK_PORT": "10000",
+    "TEPAT_SPARK_DRIVER_MEMORY": "2g",
+    "TEPAT_SPARK_EXECUTOR_MEMORY": "2g",
+    "TEPAT_SPARK_SHUFFLE_PARTITIONS": "8",
+}
+
+
+class EngineError(ValueError):
+    """A setting that names no engine, said in plain words."""
+
+
+def engine_from_env() -> str:
+    engine = os.environ.get(ENGINE_VARIABLE, DEFAULT_ENGINE).strip().lower() or DEFAULT_ENGINE
+    if engine not in ENGINES:
+        raise EngineError(
+            f"{ENGINE_VARIABLE}={engine!r} is not an engine tepat runs on: use "
+            + " or ".join(ENGINES)
+            + "."
+        )
+    return engine
+
+
+def check_spark_installed() -> None:
+    """The Spark engine's libraries and Java, or an EngineError saying how to get them."""
+    import shutil
+
+    missing = [name for name in ("pyspark", "dbt.adapters.spark") if not _importable(name)]
+    if missing:
+        raise EngineError(
+            "the Spark engine needs pyspark and dbt-spark, which are not installed: run "
+            "`.venv/bin/pip install -e '.[spark]'` (or `make test-spark`, which installs them)."
+        )
+    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+        raise EngineError(
+            "the Spark engine needs Java 17 or newer, and no `java` is on the PATH (nor "
+            "JAVA_HOME set): install a JDK, e.g. `apt-get install openjdk-17-jre-headless`."
+        )
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+@dataclass(frozen=True)
+class SparkFolders:
+    """Where a Spark night keeps its files, under the data directory (personal data, like
+    the warehouse: never published)."""
+
+    root: Path
+    run_id: str
+
+    @classmethod
+    def of(cls, data_dir: str | Path, run_id: str) -> SparkFolders:
+        return cls(Path(data_dir) / "spark", run_id)
+
+    @property
+    def handoff(self) -> Path:
+        """The raw tables as Parquet, one folder per table: <schema>/<table>/."""
+        return self.root / "handoff"
+
+    @property
+    def build(self) -> Path:
+        """The night's dbt tables (spark.sql.warehouse.dir): <schema>.db/<table>/. One
+        folder per run: the warehouse's views keep reading the last good night's until a
+        new night has built every table."""
+        return self.root / "builds" / self.run_id
+
+    def environment(self) -> dict[str, str]:
+        """The variables profiles.yml's spark target reads (the defaults filled in)."""
+        variables = {
+            name: os.environ.get(name, default) for name, default in SPARK_VARIABLES.items()
+        }
+        variables["TEPAT_SPARK_HANDOFF"] = str(self.handoff)
+        variables["TEPAT_SPARK_WAREHOUSE"] = str(self.build)
+        return variables
+
+
+def hand_over(warehouse: str | Path, folders: SparkFolders, tables: Iterable[str]) -> int:
+    """Write each raw table (`schema.table`) of the warehouse to Parquet for Spark, replacing
+    the previous night's copy. Returns the number of rows written."""
+    rows = 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for relation in tables:
+            schema, table = relation.split(".")
+            target = folders.handoff / schema / table
+            fresh = target.with_name(table + ".writing")
+            shutil.rmtree(fresh, ignore_errors=True)
+            fresh.mkdir(parents=True)
+            con.execute(f"copy {schema}.{table} to '{fresh / 'part-0.parquet'}' (format parquet)")
+            rows += con.execute(f"select count(*) from {schema}.{table}").fetchall()[0][0]
+            shutil.rmtree(target, ignore_errors=True)
+            fresh.rename(target)
+    return rows
+
+
+def start_build(folders: SparkFolders) -> None:
+    """Each Spark night builds into an empty folder of its own: the catalog is in memory, so
+    a table folder left by an earlier build would stop Spark from creating the table."""
+    shutil.rmtree(folders.build, ignore_errors=True)
+    folders.build.mkdir(parents=True)
+
+
+def remove_other_builds(folders: SparkFolders) -> list[Path]:
+    """After a night whose every table the warehouse now reads: the earlier nights' builds."""
+    removed = []
+    for build in sorted((folders.root / "builds").iterdir()):
+        if build != folders.build:
+            shutil.rmtree(build, ignore_errors=True)
+            removed.append(build)
+    return removed
+
+
+#: Folders of the Spark build that are not dbt's tables: the raw tables registered over the
+#: hand-over (DuckDB has its own) and dbt's store of test failures.
+_NOT_ATTACHED = ("raw", "meta", "dbt_test__audit")
+
+
+def spark_tables(folders: SparkFolders) -> list[str]:
+    """`schema.name` of every table the night's Spark build wrote (Parquet folders)."""
+    found = []
+    for schema_folder in sorted(folders.build.glob("*.db")):
+        schema = schema_folder.name.removesuffix(".db")
+        if schema not in _NOT_ATTACHED:
+            found += [f"{schema}.{table.name}" for table in sorted(schema_folder.iterdir())]
+    return found
+
+
+def attach_spark_tables(
+    con: duckdb.DuckDBPyConnection, folders: SparkFolders, relations: Iterable[str]
+) -> list[str]:
+    """Point each table (`schema.name`) of the warehouse at the Parquet Spark wrote: a
+    DuckDB view in place of the table DuckDB would have built. Returns those attached."""
+    attached = []
+    for relation in relations:
+        schema, name = relation.split(".")
+        folder = folders.build / f"{schema}.db" / name
+        con.execute(f"create schema if not exists {schema}")
+        kind = con.execute(
+            "select table_type from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()
+        if kind and kind[0][0] == "BASE TABLE":
+            con.execute(f"drop table {schema}.{name}")
+        con.execute(
+            f"create or replace view {schema}.{name} as "
+            f"select * from read_parquet('{folder}/*.parquet')"
+        )
+        attached.append(relation)
+    return attached
