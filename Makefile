@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-faults dev lint fmt validate clean docs bench
+.PHONY: run test test-faults test-spark dev lint fmt validate clean docs bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,18 @@ run: $(STAMP)
 ## make test: the test suite, except the fault tests, on two workers (pytest-xdist: a module
 ## and its night stay on one worker)
 test: $(STAMP)
-	$(BIN)/python -m pytest -m "not faults" -n 2 --dist loadscope
+	$(BIN)/python -m pytest -m "not faults and not spark" -n 2 --dist loadscope
+
+## make test-spark: the nightly job on Apache Spark (issue 19): installs the .[spark] extra
+## (pyspark, dbt-spark; needs Java 17), then compares Spark nights, local and on a real
+## standalone cluster on 127.0.0.1, with a DuckDB night
+SPARK_STAMP := $(VENV)/.spark-installed-stamp
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	@touch $(SPARK_STAMP)
+
+test-spark: $(SPARK_STAMP)
+	$(BIN)/python -m pytest -m spark
 
 ## make test-faults: the faults of docs/reliability.md, each done for real (slower; CI runs it)
 test-faults: $(STAMP)

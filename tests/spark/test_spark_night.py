@@ -1,0 +1,171 @@
+"""The nightly job on Apache Spark (issue 19, DESIGN §6): the same raw files give the same
+published marts and the same quarantine as on DuckDB, in a local Spark session and on a
+real standalone cluster on 127.0.0.1, and a failing gate publishes nothing.
+
+`make test-spark` (the .[spark] extra, Java 17). Each night here is a real Dagster run with
+a real dbt-spark build: about two minutes each on two cores."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tests.e2e.isolation import isolated_tepat
+
+pytestmark = [pytest.mark.spark, pytest.mark.e2e]
+
+pytest.importorskip("pyspark")
+pytest.importorskip("dbt.adapters.spark")
+
+HOUSEHOLDS = 600
+SEED = 19
+
+
+def night(base: Path, raw: Path, engine: str, **environment: str):
+    """Copy `raw` into a data folder of its own under `base` and run the nightly job there
+    on `engine`; returns (paths, result)."""
+    from orchestration.night import ensure_dagster_home, execute_nightly
+
+    with isolated_tepat(base) as paths:
+        shutil.copytree(raw, paths.raw_dir)
+        os.environ["TEPAT_ENGINE"] = engine
+        os.environ.update(environment)
+        ensure_dagster_home()
+        return paths, execute_nightly(paths)
+
+
+@pytest.fixture(scope="module")
+def raw(tmp_path_factory) -> Path:
+    from orchestration.demo.generator import generate
+
+    root = tmp_path_factory.mktemp("spark-raw")
+    generate(root / "raw", households=HOUSEHOLDS, seed=SEED, truth_path=root / "truth.json")
+    return root / "raw"
+
+
+@pytest.fixture(scope="module")
+def on_duckdb(raw, tmp_path_factory):
+    paths, result = night(tmp_path_factory.mktemp("duckdb-night"), raw, "duckdb")
+    assert result.success
+    return paths
+
+
+@pytest.fixture(scope="module")
+def on_spark(raw, tmp_path_factory):
+    paths, result = night(tmp_path_factory.mktemp("spark-night"), raw, "spark")
+    assert result.success
+    return paths
+
+
+def published(marts_dir: Path) -> dict[str, pd.DataFrame]:
+    return {p.stem: pd.read_parquet(p) for p in sorted(marts_dir.glob("*.parquet"))}
+
+
+def assert_same_marts(expected: dict[str, pd.DataFrame], actual: dict[str, pd.DataFrame]):
+    """Row for row: the same marts, columns and types, counts exact, rates to 1e-9."""
+    assert sorted(actual) == sorted(expected)
+    assert len(expected) == 11
+    for name, want in expected.items():
+        got = actual[name]
+        assert list(got.columns) == list(want.columns), name
+        assert got.dtypes.astype(str).tolist() == want.dtypes.astype(str).tolist(), name
+        assert len(got) == len(want), name
+        keys = [c for c in want.columns if not pd.api.types.is_float_dtype(want[c])]
+        ordered = [
+            frame.sort_values(keys, na_position="first", kind="stable").reset_index(drop=True)
+            for frame in (want, got)
+        ]
+        pd.testing.assert_frame_equal(
+            ordered[1], ordered[0], check_exact=False, rtol=0, atol=1e-9, obj=name
+        )
+
+
+def quarantine_per_file(warehouse: Path) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(
+            "select tabel, file_sumber, jumlah_baris, baris_diterima, baris_dikarantina, "
+            "rincian_alasan, baris_nik_dipulihkan from quarantine.quarantine_files "
+            "order by tabel, file_sumber"
+        ).fetchall()
+
+
+def test_a_spark_night_publishes_the_marts_of_a_duckdb_night(on_duckdb, on_spark):
+    assert_same_marts(published(on_duckdb.marts_dir), published(on_spark.marts_dir))
+    # the marts really came from Spark's build: the warehouse reads its Parquet
+    with duckdb.connect(str(on_spark.warehouse), read_only=True) as con:
+        definition = con.execute(
+            "select sql from duckdb_views() where schema_name = 'marts' "
+            "and view_name = 'mart_program_coverage'"
+        ).fetchall()
+    assert "spark/builds/" in definition[0][0]
+
+
+def test_the_quarantine_per_file_is_the_same_on_both_engines(on_duckdb, on_spark):
+    expected = quarantine_per_file(on_duckdb.warehouse)
+    assert quarantine_per_file(on_spark.warehouse) == expected
+    assert sum(row[4] for row in expected) > 0, "the demo data has quarantined rows"
+
+
+def test_a_failing_mart_gate_on_spark_publishes_nothing(on_spark, tmp_path):
+    """The last good marts stay, byte for byte, when a mart gate fails on a Spark night."""
+    from orchestration.night_report import failure_report
+    from orchestration.paths import EXPECTATIONS_DIR, Paths
+
+    data = tmp_path / "data"
+    shutil.copytree(on_spark.data_dir, data, symlinks=True)
+    before = {p.name: p.read_bytes() for p in sorted((data / "marts").glob("*.parquet"))}
+    release_before = os.readlink(data / "marts")
+    expectations = tmp_path / "expectations"
+    shutil.copytree(EXPECTATIONS_DIR, expectations)
+    suite_path = expectations / "mart_desil_distribution.json"
+    suite = json.loads(suite_path.read_text())
+    for expectation in suite["expectations"]:
+        if expectation["kwargs"].get("column") == "persen_keluarga":
+            expectation["kwargs"]["max_value"] = 1  # on purpose: shares are 0-100
+    suite_path.write_text(json.dumps(suite))
+    bps = data / "raw" / "bps" / "bps_indikator_kabkota.csv"
+    bps.write_text(bps.read_text() + "5371,2024,3,p0,8.1\n")  # new data: a rebuild
+
+    from orchestration.night import ensure_dagster_home, execute_nightly
+
+    with isolated_tepat(tmp_path):
+        os.environ["TEPAT_ENGINE"] = "spark"
+        os.environ["TEPAT_EXPECTATIONS_DIR"] = str(expectations)
+        paths = Paths.from_env()
+        ensure_dagster_home()
+        result = execute_nightly(paths)
+    assert not result.success
+    assert {p.name: p.read_bytes() for p in sorted(paths.marts_dir.glob("*.parquet"))} == before
+    assert os.readlink(paths.marts_dir) == release_before
+    report = failure_report(result)
+    assert "ge_mart_desil_distribution" in report
+    assert "persen_keluarga" in report
+
+
+def test_a_night_on_a_standalone_cluster_publishes_the_same_marts(raw, on_duckdb, tmp_path):
+    """A master and two workers from the pyspark package on 127.0.0.1; dbt's Spark driver
+    sends its tasks to them (the master lists the finished application)."""
+    from orchestration.spark_cluster import standalone_cluster
+
+    with standalone_cluster(work_dir=tmp_path / "cluster", workers=2) as cluster:
+        paths, result = night(
+            tmp_path / "night",
+            raw,
+            "spark",
+            TEPAT_SPARK_MASTER=cluster.master_url,
+            TEPAT_SPARK_EXECUTOR_MEMORY="512m",
+            TEPAT_SPARK_EXECUTOR_CORES="1",
+            SPARK_LOCAL_IP="127.0.0.1",
+        )
+        status = cluster.status()
+    assert result.success
+    applications = status.get("completedapps", []) + status.get("activeapps", [])
+    assert [app["name"] for app in applications] == ["tepat-dbt"]
+    assert applications[0]["cores"] == 2
+    assert_same_marts(published(on_duckdb.marts_dir), published(paths.marts_dir))
