@@ -110,6 +110,9 @@ class SparkFolders:
         variables = {
             name: os.environ.get(name, default) for name, default in SPARK_VARIABLES.items()
         }
+        variables["TEPAT_SPARK_LOG_CONFIG"] = str(
+            Path(__file__).with_name("spark-log4j2.properties")
+        )
         variables["TEPAT_SPARK_HANDOFF"] = str(self.handoff)
         variables["TEPAT_SPARK_WAREHOUSE"] = str(self.build)
         return variables
