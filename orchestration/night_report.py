@@ -17,6 +17,21 @@ from orchestration.paths import Paths
 console = Console()
 
 
+def _on_engine() -> str:
+    """' (dbt on Spark, <master>)' for a Spark night; nothing for the default engine."""
+    import os
+
+    from orchestration.engines import SPARK_VARIABLES, engine_from_env
+
+    if engine_from_env() != "spark":
+        return ""
+    if os.environ.get("TEPAT_SPARK_METHOD", "session") == "thrift":
+        where = "Thrift Server " + os.environ.get("TEPAT_SPARK_HOST", "localhost")
+    else:
+        where = os.environ.get("TEPAT_SPARK_MASTER", SPARK_VARIABLES["TEPAT_SPARK_MASTER"])
+    return f" (dbt on Spark, {where})"
+
+
 def print_summary(paths: Paths, result, elapsed: float) -> None:
     import pyarrow.parquet as pq
 
@@ -50,7 +65,7 @@ def print_summary(paths: Paths, result, elapsed: float) -> None:
         console.print(f"Marts:      {paths.marts_dir}/*.parquet")
         return
 
-    table = Table(title=f"tepat: nightly run finished in {elapsed:.0f} s")
+    table = Table(title=f"tepat: nightly run finished in {elapsed:.0f} s{_on_engine()}")
     table.add_column("mart (data/marts/)")
     table.add_column("rows", justify="right")
     for path in sorted(paths.marts_dir.glob("*.parquet")):
