@@ -104,6 +104,7 @@ def server_conf(work_dir: Path, master: str, driver_memory: str) -> dict[str, st
         "spark.driver.host": HOST,
         "spark.driver.bindAddress": HOST,
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
         "spark.sql.catalogImplementation": "in-memory",
         "spark.sql.warehouse.dir": str(work_dir / "warehouse"),
         "spark.sql.session.timeZone": "UTC",
