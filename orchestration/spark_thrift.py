@@ -109,11 +109,11 @@ def server_conf(work_dir: Path, master: str, driver_memory: str) -> dict[str, st
         "spark.sql.warehouse.dir": str(work_dir / "warehouse"),
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": "8",
-        # the Hive client's scratch folders, else under /tmp/<user>
+        # Hive's per-session folders (scratch, resources, operation logs) default to the
+        # JVM's temp folder: keep them in work_dir. Each session creates its own subfolder
+        # there (a fixed folder for all would make concurrent sessions fail to open).
+        "spark.driver.extraJavaOptions": f"-Djava.io.tmpdir={work_dir / 'tmp'}",
         "spark.hadoop.hive.exec.scratchdir": str(work_dir / "scratch"),
-        "spark.hadoop.hive.exec.local.scratchdir": str(work_dir / "scratch-local"),
-        "spark.hadoop.hive.downloaded.resources.dir": str(work_dir / "resources"),
-        "spark.hadoop.hive.server2.logging.operation.log.location": str(work_dir / "operations"),
     }
 
 
@@ -132,7 +132,7 @@ def thrift_server(
     home = spark_home()
     java = java_command()
     work_dir = Path(work_dir).resolve()
-    for folder in ("conf", "logs", "warehouse"):
+    for folder in ("conf", "logs", "warehouse", "tmp"):
         (work_dir / folder).mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.update(
