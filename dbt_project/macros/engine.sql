@@ -32,6 +32,24 @@
     {{ return('') }}
 {% endmacro %}
 
+{#- Spark over a Thrift Server (method thrift): the server owns spark.sql.warehouse.dir and
+    a catalog that outlives the dbt run, so every table and seed is written with an explicit
+    location where a session would have put it, <TEPAT_SPARK_WAREHOUSE>/<schema>.db/<name>:
+    the night's build folder, which DuckDB reads (orchestration/engines.py). Such tables are
+    external: the next night drops them from the catalog and leaves their files, so the last
+    good night's folder stays whole until a new night has built every table. Overrides
+    dbt-spark's macro; a model's own location_root still wins; session method unchanged.
+    (The method is read as profiles.yml reads it: dbt's `target` has no `method`.) -#}
+{% macro spark__location_clause() %}
+    {%- set location_root = config.get('location_root', validator=validation.any[basestring]) -%}
+    {%- if location_root is none and env_var('TEPAT_SPARK_METHOD', 'session') == 'thrift' -%}
+        {%- set location_root = env_var('TEPAT_SPARK_WAREHOUSE') ~ '/' ~ model['schema'] ~ '.db' -%}
+    {%- endif -%}
+    {%- if location_root is not none %}
+    location '{{ location_root }}/{{ model['alias'] }}'
+    {%- endif %}
+{%- endmacro %}
+
 {#-
   Regular expressions. `pattern` is written once, as DuckDB's RE2 reads it, without quotes
   (SQL quotes inside it doubled). Spark's string literals read a backslash as an escape, so
