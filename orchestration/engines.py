@@ -55,6 +55,13 @@ def engine_from_env() -> str:
     return engine
 
 
+def spark_location(variables: dict[str, str]) -> str:
+    """Where a Spark night's SQL runs, in words: the master URL, or the Thrift Server."""
+    if variables.get("TEPAT_SPARK_METHOD") == "thrift":
+        return f"Thrift Server {variables['TEPAT_SPARK_HOST']}:{variables['TEPAT_SPARK_PORT']}"
+    return variables["TEPAT_SPARK_MASTER"]
+
+
 def check_spark_installed() -> None:
     """The Spark engine's libraries and Java, or an EngineError saying how to get them."""
     import shutil

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,18 +19,13 @@ console = Console()
 
 
 def _on_engine() -> str:
-    """' (dbt on Spark, <master>)' for a Spark night; nothing for the default engine."""
-    import os
-
-    from orchestration.engines import SPARK_VARIABLES, engine_from_env
+    """' (dbt on Spark, <where>)' for a Spark night; nothing for the default engine."""
+    from orchestration.engines import SPARK_VARIABLES, engine_from_env, spark_location
 
     if engine_from_env() != "spark":
         return ""
-    if os.environ.get("TEPAT_SPARK_METHOD", "session") == "thrift":
-        where = "Thrift Server " + os.environ.get("TEPAT_SPARK_HOST", "localhost")
-    else:
-        where = os.environ.get("TEPAT_SPARK_MASTER", SPARK_VARIABLES["TEPAT_SPARK_MASTER"])
-    return f" (dbt on Spark, {where})"
+    variables = {name: os.environ.get(name, default) for name, default in SPARK_VARIABLES.items()}
+    return f" (dbt on Spark, {spark_location(variables)})"
 
 
 def print_summary(paths: Paths, result, elapsed: float) -> None:

@@ -151,7 +151,7 @@ def _hand_over_to_spark(
     engines.start_build(folders)
     context.log.info(
         f"Handed {rows:,} raw rows to Spark as Parquet in {time.monotonic() - started:.1f} s; "
-        f"building on Spark ({folders.environment()['TEPAT_SPARK_MASTER']})."
+        f"building on Spark ({engines.spark_location(folders.environment())})."
     )
     return folders
 

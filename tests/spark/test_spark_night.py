@@ -13,47 +13,15 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pytest
 
 from tests.e2e.isolation import isolated_tepat
+from tests.spark.nights import assert_same_marts, night, published
 
 pytestmark = [pytest.mark.spark, pytest.mark.e2e]
 
 pytest.importorskip("pyspark")
 pytest.importorskip("dbt.adapters.spark")
-
-HOUSEHOLDS = 600
-SEED = 19
-
-
-def night(base: Path, raw: Path, engine: str, **environment: str):
-    """Copy `raw` into a data folder of its own under `base` and run the nightly job there
-    on `engine`; returns (paths, result)."""
-    from orchestration.night import ensure_dagster_home, execute_nightly
-
-    with isolated_tepat(base) as paths:
-        shutil.copytree(raw, paths.raw_dir)
-        os.environ["TEPAT_ENGINE"] = engine
-        os.environ.update(environment)
-        ensure_dagster_home()
-        return paths, execute_nightly(paths)
-
-
-@pytest.fixture(scope="module")
-def raw(tmp_path_factory) -> Path:
-    from orchestration.demo.generator import generate
-
-    root = tmp_path_factory.mktemp("spark-raw")
-    generate(root / "raw", households=HOUSEHOLDS, seed=SEED, truth_path=root / "truth.json")
-    return root / "raw"
-
-
-@pytest.fixture(scope="module")
-def on_duckdb(raw, tmp_path_factory):
-    paths, result = night(tmp_path_factory.mktemp("duckdb-night"), raw, "duckdb")
-    assert result.success
-    return paths
 
 
 @pytest.fixture(scope="module")
@@ -61,29 +29,6 @@ def on_spark(raw, tmp_path_factory):
     paths, result = night(tmp_path_factory.mktemp("spark-night"), raw, "spark")
     assert result.success
     return paths
-
-
-def published(marts_dir: Path) -> dict[str, pd.DataFrame]:
-    return {p.stem: pd.read_parquet(p) for p in sorted(marts_dir.glob("*.parquet"))}
-
-
-def assert_same_marts(expected: dict[str, pd.DataFrame], actual: dict[str, pd.DataFrame]):
-    """Row for row: the same marts, columns and types, counts exact, rates to 1e-9."""
-    assert sorted(actual) == sorted(expected)
-    assert len(expected) == 11
-    for name, want in expected.items():
-        got = actual[name]
-        assert list(got.columns) == list(want.columns), name
-        assert got.dtypes.astype(str).tolist() == want.dtypes.astype(str).tolist(), name
-        assert len(got) == len(want), name
-        keys = [c for c in want.columns if not pd.api.types.is_float_dtype(want[c])]
-        ordered = [
-            frame.sort_values(keys, na_position="first", kind="stable").reset_index(drop=True)
-            for frame in (want, got)
-        ]
-        pd.testing.assert_frame_equal(
-            ordered[1], ordered[0], check_exact=False, rtol=0, atol=1e-9, obj=name
-        )
 
 
 def quarantine_per_file(warehouse: Path) -> list[tuple]:

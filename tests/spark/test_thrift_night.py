@@ -14,13 +14,7 @@ import shutil
 import duckdb
 import pytest
 
-from tests.spark.test_spark_night import (  # noqa: F401 (fixtures: raw, on_duckdb)
-    assert_same_marts,
-    night,
-    on_duckdb,
-    published,
-    raw,
-)
+from tests.spark.nights import assert_same_marts, night, published
 
 pytestmark = [pytest.mark.spark, pytest.mark.e2e]
 
