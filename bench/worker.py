@@ -213,8 +213,15 @@ def pipeline(spec: dict[str, Any]) -> dict[str, Any]:
         windows.append((step["stage"], step["start"], step["end"]))
         cursor = step["end"]
     windows.append(("orchestration", cursor, ended))
+    # A run can succeed with its publication skipped (a dbt model's event lost, so every step
+    # downstream of it skipped): then no marts were published and nothing is measured.
+    publish = [s.get("status", "skipped") for s in steps.values() if s["stage"] == "publish"]
+    success = result.success and "success" in publish
+    failure = None if success else failure_report(result)
+    if result.success and not success:
+        failure = f"The run succeeded but published nothing (publish step: {publish or 'none'})."
     return {
-        "success": result.success,
+        "success": success,
         "launched": True,
         "run_id": result.run_id,
         "imported_at": imported,
@@ -222,7 +229,7 @@ def pipeline(spec: dict[str, Any]) -> dict[str, Any]:
         "job_ended": ended,
         "steps": timed,
         "windows": windows,
-        "failure": None if result.success else failure_report(result),
+        "failure": failure,
         "dbt_nodes": _dbt_nodes(results),
         "dbt_phases": dbt_phases,
         "raw_tables": _raw_tables(paths.warehouse),
