@@ -2,6 +2,7 @@
 with a hand-written SQL reference, then again with nothing changed.
 
     .venv/bin/python -m bench.run --sizes 100k,1m [--cache-dir bench/data] [--profile]
+    .venv/bin/python -m bench.run --sizes 100k --engine spark    # Spark beside DuckDB
 
 Per size: generate the dataset unless the cache holds it (marker dataset.json: households,
 seed, generator fingerprint), run `nightly_refresh` on a fresh warehouse (full run), run it
