@@ -47,8 +47,9 @@ docs: $(STAMP)
 ## make bench: nightly job at 100k/1M/10M households vs a hand-written SQL reference (never in
 ## make test; datasets cached in bench/data/, results in bench/results/). SIZES=100k,1m to choose.
 SIZES ?= 100k,1m,10m
+ENGINE ?= duckdb
 bench: $(STAMP)
-	$(BIN)/python -m bench.run --sizes $(SIZES)
+	$(BIN)/python -m bench.run --sizes $(SIZES) --engine $(ENGINE)
 
 validate: $(STAMP)
 	$(BIN)/tepat prepare

@@ -30,7 +30,7 @@ class Sample:
     at: float  # time.time() at the end of the interval the peak covers
     peak_bytes: int
     processes: int
-    #: CPU seconds (user + system) used by the tree so far, finished descendants included
+    #: CPU seconds (user + system) used by the tree so far, ended and orphaned processes included
     cpu_seconds: float = 0.0
 
 
@@ -63,26 +63,39 @@ class TreeSampler(threading.Thread):
             root = psutil.Process(self.pid)
         except psutil.NoSuchProcess:
             return
+        # CPU per process (pid, start time): its own user + system time as last seen. A
+        # process that ends keeps its last value. Its parent's children_* times are not read:
+        # a process orphaned before it ends (Spark's JVM when dbt exits) is reaped by init, so
+        # its time never reaches our tree's children_* and the tree's sum would drop; such a
+        # process is followed (CPU and memory) until it ends. What a process uses in its last
+        # interval (≤ `interval`) and processes shorter than one interval are missed.
+        cpu_of: dict[tuple[int, float], float] = {}
+        #: every process seen in the tree, still followed once orphaned (until it ends)
+        seen: dict[tuple[int, float], psutil.Process] = {}
         while not self._halt.is_set():
             try:
-                processes = [root, *root.children(recursive=True)]
+                tree = [root, *root.children(recursive=True)]
             except psutil.NoSuchProcess:
                 break
+            for process in tree:
+                try:
+                    seen.setdefault((process.pid, process.create_time()), process)
+                except psutil.Error:
+                    continue
+            processes = [p for p in seen.values() if p.is_running()]
             total = 0
             alive = 0
-            cpu = 0.0
             for process in processes:
                 try:
-                    # A finished child's time moves into its parent's children_* when reaped.
                     times = process.cpu_times()
-                    cpu += times.user + times.system + times.children_user + times.children_system
+                    cpu_of[(process.pid, process.create_time())] = times.user + times.system
                     peak = _peak_since_last(process.pid) or process.memory_info().rss
                 except psutil.Error:
                     continue
                 total += peak
                 alive += 1
             if alive:
-                self.samples.append(Sample(time.time(), total, alive, cpu))
+                self.samples.append(Sample(time.time(), total, alive, sum(cpu_of.values())))
             self._halt.wait(self.interval)
 
     def stop(self) -> list[Sample]:

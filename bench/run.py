@@ -2,6 +2,7 @@
 with a hand-written SQL reference, then again with nothing changed.
 
     .venv/bin/python -m bench.run --sizes 100k,1m [--cache-dir bench/data] [--profile]
+    .venv/bin/python -m bench.run --sizes 100k --engine spark    # Spark beside DuckDB
 
 Per size: generate the dataset unless the cache holds it (marker dataset.json: households,
 seed, generator fingerprint), run `nightly_refresh` on a fresh warehouse (full run), run it
@@ -194,14 +195,18 @@ class Bench:
             raise PhaseFailed(f"{label} failed; last lines of {log}:\n" + "\n".join(tail), measured)
         return measured, json.loads(result_path.read_text())
 
-    def environment(self, size_dir: Path) -> dict[str, str]:
-        """The caller's environment without tepat's or Dagster's settings, pointed at size_dir;
-        the code measured comes first on the path, then this bench package."""
+    def environment(self, size_dir: Path, engine: str = "duckdb") -> dict[str, str]:
+        """The caller's environment without tepat's or Dagster's settings, pointed at size_dir,
+        with TEPAT_ENGINE=engine (and, on Spark, the caller's TEPAT_SPARK_* settings); the
+        code measured comes first on the path, then this bench package."""
         env = {
             k: v
             for k, v in os.environ.items()
             if not k.startswith("TEPAT_") and k != "DAGSTER_HOME"
         }
+        env["TEPAT_ENGINE"] = engine
+        if engine == "spark":
+            env.update(spark_settings())
         env["TEPAT_DATA_DIR"] = str(size_dir / "run")
         env["TEPAT_RAW_DIR"] = str(size_dir / "raw")
         env["DAGSTER_HOME"] = str(size_dir / "dagster_home")
@@ -269,10 +274,10 @@ class Bench:
 
     # -- one size --------------------------------------------------------------------------
 
-    def pipeline_run(self, size_dir: Path, label: str) -> dict[str, Any]:
+    def pipeline_run(self, size_dir: Path, label: str, engine: str = "duckdb") -> dict[str, Any]:
         try:
             measured, result = self.phase(
-                "pipeline", {}, self.environment(size_dir), size_dir / "logs", label
+                "pipeline", {}, self.environment(size_dir, engine), size_dir / "logs", label
             )
         except PhaseFailed as failed:
             return {
@@ -302,6 +307,19 @@ class Bench:
             step["cpu_seconds"] = round(cpu_by_window(measured.samples, window)[step["step"]], 2)
             step["peak_bytes"] = peaks_by_window(measured.samples, window).get(step["step"])
         total = result["job_ended"] - measured.started
+        # The dbt step split in time (Spark: hand-over, dbt's start with the Spark session,
+        # the nodes, dbt's exit and the attach): wall, CPU and peak of the tree in each.
+        phases = [tuple(w) for w in result.get("dbt_phases") or []]
+        phase_cpu = cpu_by_window(measured.samples, phases)
+        phase_peaks = peaks_by_window(measured.samples, phases)
+        dbt_phases = {
+            name: {
+                "seconds": round(end - start, 3),
+                "cpu_seconds": round(phase_cpu.get(name, 0.0), 2),
+                "peak_bytes": phase_peaks.get(name),
+            }
+            for name, start, end in phases
+        }
         return {
             "success": result["success"],
             "launched": result.get("launched", True),
@@ -320,6 +338,7 @@ class Bench:
                 for name in RUN_STAGES
             },
             "steps": sorted(result["steps"], key=lambda s: -s["seconds"]),
+            "dbt_phases": dbt_phases,
             "dbt_nodes": result["dbt_nodes"],
             "raw_tables": result["raw_tables"],
             "samples": len(measured.samples),
@@ -388,24 +407,73 @@ class Bench:
         console.print(f"  reference: reused from {record['started_at']} (same files)")
         return {**record["reference"], "reused_from": record["started_at"]}
 
-    def size(self, size: str, households: int, regenerate: bool, verify: bool) -> dict[str, Any]:
+    def size(
+        self,
+        size: str,
+        households: int,
+        regenerate: bool,
+        verify: bool,
+        engines: tuple[str, ...] = ("duckdb",),
+    ) -> list[dict[str, Any]]:
+        """One size on each engine in turn, on the same files: one record (and result file)
+        per engine. The reference runs once (or is reused) and is checked against each
+        engine's marts. A DuckDB baseline measured today on the same files
+        (`baseline_today`) is reused instead of running the DuckDB night again."""
         console.rule(f"[bold]{size}[/] ({households:,} households, {self.volume} volume)")
         size_dir = self.size_dir(size)
-        started_at = dt.datetime.now(dt.UTC)
-        machine = machine_info()
         dataset = self.dataset(size, households, regenerate)
         wilayah = self.regions()
-        earlier = self.earlier_reference(size, dataset)
+        reference = self.earlier_reference(size, dataset)
+        records = []
+        for engine in engines:
+            if engine == "duckdb" and len(engines) > 1:
+                baseline = baseline_today(size, dataset)
+                if baseline is not None:
+                    console.print(
+                        f"  duckdb: reusing today's result {baseline['_path']} (same files)"
+                    )
+                    records.append(baseline)
+                    continue
+            record = self.night(size, households, size_dir, dataset, wilayah, engine, reference,
+                                verify)  # fmt: skip
+            records.append(record)
+            if record["reference"]["success"] and reference is None:
+                reference = {
+                    **record["reference"],
+                    "reused_from": f"{record['started_at']} ({engine} night of this bench)",
+                }
+        return records
+
+    def night(
+        self,
+        size: str,
+        households: int,
+        size_dir: Path,
+        dataset: dict[str, Any],
+        wilayah: Path,
+        engine: str,
+        earlier: dict[str, Any] | None,
+        verify: bool,
+    ) -> dict[str, Any]:
+        """A full night and an unchanged rerun on `engine`, the reference (unless `earlier`
+        holds its measurement on these files), the verification, the result file."""
+        console.print(f"  [bold]engine: {engine}[/]")
+        started_at = dt.datetime.now(dt.UTC)
+        machine = machine_info()
         # A full run needs a fresh warehouse and run history; the raw files stay (and the
         # reference's output, when its measurement is reused).
         stale = ("run", "dagster_home", "tmp") + (() if earlier else ("reference_out",))
         for name in stale:
             shutil.rmtree(size_dir / name, ignore_errors=True)
-        prepared, _ = self.phase(
-            "prepare", {}, self.environment(size_dir), size_dir / "logs", "prepare"
+        env = self.environment(size_dir, engine)
+        prepared, _ = self.phase("prepare", {}, env, size_dir / "logs", "prepare")
+        suffix = "" if engine == "duckdb" else f"_{engine}"
+        full = self.pipeline_run(size_dir, f"run_full{suffix}", engine)
+        rerun = (
+            self.pipeline_run(size_dir, f"run_unchanged{suffix}", engine)
+            if full["success"]
+            else None
         )
-        full = self.pipeline_run(size_dir, "run_full")
-        rerun = self.pipeline_run(size_dir, "run_unchanged") if full["success"] else None
         reference = earlier or self.reference_run(size_dir, wilayah)
         verification = None
         if verify and full["success"] and reference["success"]:
@@ -415,13 +483,15 @@ class Bench:
                 size_dir / "reference_out", size_dir / "run" / "marts"
             )
             status = "[green]equal[/]" if verification["equal"] else "[bold red]DIFFERENT[/]"
-            console.print(f"  reference vs marts (desa rows): {status}")
+            console.print(f"  reference vs marts (desa rows, {engine}): {status}")
         both = full["success"] and reference["success"]
         ratio = round(full["seconds"] / reference["seconds"], 2) if both else None
         cpu_ratio = round(full["cpu_seconds"] / reference["cpu_seconds"], 2) if both else None
         record = {
-            "schema_version": 1,
+            "schema_version": 2,
             "size": size,
+            "engine": engine,
+            "spark_settings": spark_settings() if engine == "spark" else None,
             "households": households,
             "seed": self.seed,
             "volume": self.volume,
@@ -444,10 +514,33 @@ class Bench:
         record["targets"] = evaluate_targets(record)
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
         suffix = "" if self.volume == "bench" else f"-{self.volume}"
+        suffix += "" if engine == "duckdb" else f"-{engine}"
         path = RESULTS_DIR / f"{started_at:%Y%m%dT%H%M%SZ}-{size}{suffix}.json"
         path.write_text(json.dumps(record, indent=2) + "\n")
         console.print(f"  results: {path.relative_to(PROJECT_ROOT)}")
         return record
+
+
+def spark_settings() -> dict[str, str]:
+    """The Spark settings a Spark night reads (orchestration/engines.py), the caller's or
+    their defaults: recorded with each Spark result."""
+    from orchestration.engines import SPARK_VARIABLES
+
+    return {name: os.environ.get(name, default) for name, default in SPARK_VARIABLES.items()}
+
+
+def baseline_today(size: str, dataset: dict[str, Any]) -> dict[str, Any] | None:
+    """The newest successful DuckDB result in bench/results/ from today (UTC) of this size on
+    the same files (households, seed, volume, generator fingerprint), or None."""
+    today = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
+    keys = ("households", "seed", "volume", "generator")
+    for path in sorted(RESULTS_DIR.glob(f"{today}T*-{size}.json"), reverse=True):
+        record = json.loads(path.read_text())
+        same = all(record["dataset"].get(k) == dataset.get(k) for k in keys)
+        ok = record["runs"]["full"]["success"] and (record.get("verification") or {}).get("equal")
+        if record.get("engine", "duckdb") == "duckdb" and same and ok:
+            return {**record, "_path": str(path.relative_to(PROJECT_ROOT))}
+    return None
 
 
 def shape(raw_tables: dict[str, dict[str, int]], households: int) -> dict[str, Any]:
@@ -534,7 +627,8 @@ def print_tables(records: list[dict[str, Any]]) -> None:
         )
         machine = record["machine"]
         table = Table(
-            title=f"{record['size']} households ({record['households']:,}"
+            title=f"{record['size']} households on {record.get('engine', 'duckdb')} "
+            f"({record['households']:,}"
             f"{_shape_text(record)}): {'success' if full['success'] else 'FAILED'}",
             caption=f"{machine['cpu_model']}, {machine['cpu_count_logical']} CPUs, "
             f"{machine['ram_bytes'] / GIB:.0f} GB RAM; load average at start "
@@ -606,6 +700,8 @@ def print_tables(records: list[dict[str, Any]]) -> None:
         )
         table.add_row("prepare: dbt parse (not in totals)", _s(record["prepare_seconds"]))
         console.print(table)
+        if record.get("_path"):
+            console.print(f"(Reused from {record['_path']}, measured {record['started_at']}.)")
         runs = (("full run", full), ("unchanged rerun", record["runs"]["unchanged_rerun"]),
                 ("reference", ref))  # fmt: skip
         for label, run in runs:
@@ -635,8 +731,10 @@ def print_tables(records: list[dict[str, Any]]) -> None:
                     f"the reference, {v['different']} different"
                 )
 
+    print_engines(records)
     targets = Table(title="Issue 7 targets")
     targets.add_column("size")
+    targets.add_column("engine")
     targets.add_column("target")
     targets.add_column("measured", justify="right")
     targets.add_column("limit", justify="right")
@@ -646,12 +744,86 @@ def print_tables(records: list[dict[str, Any]]) -> None:
         for t in record["targets"]:
             targets.add_row(
                 record["size"],
+                record.get("engine", "duckdb"),
                 t["target"],
                 t["measured"],
                 t["limit"],
                 f"[{colours[t['status']]}]{t['status']}[/]",
             )
     console.print(targets)
+
+
+DBT_PHASE_LABELS = {
+    "hand_over": "  dbt: hand-over (raw → Parquet)",
+    "dbt_start": "  dbt: start (dbt, Spark session, sources)",
+    "dbt_nodes": "  dbt: models and tests",
+    "exit_attach": "  dbt: exit + views over the build",
+    "dbt_rest": "  dbt: run results, check history",
+}
+
+
+def print_engines(records: list[dict[str, Any]]) -> None:
+    """Per size measured on more than one engine: the full nights side by side (wall, CPU
+    and peak of the process tree per stage; the dbt step split in time)."""
+    by_size: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        by_size.setdefault(record["size"], []).append(record)
+    for size, group in by_size.items():
+        if len({r.get("engine", "duckdb") for r in group}) < 2:
+            continue
+        table = Table(title=f"{size}: engines side by side (full night, same files)")
+        table.add_column("stage")
+        for record in group:
+            engine = record.get("engine", "duckdb")
+            table.add_column(f"{engine}", justify="right")
+            table.add_column("cpu", justify="right")
+            table.add_column("peak", justify="right")
+
+        def cells(stage: dict[str, Any] | None) -> list[str]:
+            stage = stage or {}
+            return [_s(stage.get("seconds")), _s(stage.get("cpu_seconds")),
+                    _gb(stage.get("peak_bytes"))]  # fmt: skip
+
+        for name in RUN_STAGES:
+            row = [cells(r["runs"]["full"]["stages"].get(name)) for r in group]
+            if name == "other" and not any(c[0] != "—" and c[0] != "0.0 s" for c in row):
+                continue
+            table.add_row(STAGE_LABELS[name], *[c for cs in row for c in cs])
+            if name == "dbt":
+                for phase, label in DBT_PHASE_LABELS.items():
+                    row = [cells(r["runs"]["full"].get("dbt_phases", {}).get(phase)) for r in group]
+                    if any(c[0] != "—" for c in row):
+                        table.add_row(f"[dim]{label}[/]", *[c for cs in row for c in cs])
+        table.add_section()
+        table.add_row(
+            "[bold]pipeline total[/]",
+            *[c for r in group for c in cells(r["runs"]["full"])],
+        )
+        table.add_row(
+            "unchanged rerun",
+            *[c for r in group for c in cells(r["runs"]["unchanged_rerun"])],
+        )
+        table.add_row(
+            "marts = reference",
+            *[
+                c
+                for r in group
+                for c in (
+                    "—" if r["verification"] is None
+                    else ("yes" if r["verification"]["equal"] else "NO"),
+                    "", "",
+                )
+            ],
+        )  # fmt: skip
+        loads = "; ".join(
+            f"{r.get('engine', 'duckdb')} "
+            + "/".join(f"{x:.1f}" for x in r["machine"]["load_average_1_5_15"] or ())
+            + " → "
+            + "/".join(f"{x:.1f}" for x in r["machine_after"]["load_average_1_5_15"] or ())
+            for r in group
+        )
+        table.caption = f"load average (1/5/15 min) at start → end: {loads}"
+        console.print(table)
 
 
 @app.command()
@@ -703,12 +875,36 @@ def main(
             "instead of the working tree, so edits made during a long bench change nothing."
         ),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="duckdb or spark: the engine of the nights' dbt build (TEPAT_ENGINE). Spark "
+            "reads the caller's TEPAT_SPARK_* settings (orchestration/engines.py)."
+        ),
+    ] = "duckdb",
+    baseline: Annotated[
+        bool,
+        typer.Option(
+            help="With --engine spark: also measure the DuckDB night on the same files (or "
+            "reuse today's DuckDB result of the same files in bench/results/), side by side."
+        ),
+    ] = True,
 ) -> None:
     """Benchmark the nightly job against the hand-written reference (bench/README.md)."""
     if show:
         print_tables([json.loads(path.read_text()) for path in show])
         return
     chosen = parse_sizes(sizes)
+    if engine not in ("duckdb", "spark"):
+        raise typer.BadParameter(f"--engine must be duckdb or spark, not {engine!r}")
+    engines = ("duckdb", "spark") if engine == "spark" and baseline else (engine,)
+    if "spark" in engines:
+        from orchestration.engines import EngineError, check_spark_installed
+
+        try:
+            check_spark_installed()
+        except EngineError as error:
+            raise typer.BadParameter(str(error)) from error
     if volume not in VOLUMES:
         raise typer.BadParameter(f"--volume must be one of {', '.join(VOLUMES)}, not {volume!r}")
     earlier = {}
@@ -720,7 +916,7 @@ def main(
     try:
         for size, households in chosen:
             try:
-                records.append(bench.size(size, households, regenerate, verify))
+                records += bench.size(size, households, regenerate, verify, engines)
             except PhaseFailed as failed:  # no data or no manifest: nothing to measure
                 console.print(f"[bold red]{size} not measured:[/]")
                 console.print(str(failed), markup=False)
@@ -729,13 +925,17 @@ def main(
     print_tables(records)
     failed = [size for size, _ in chosen if size not in {r["size"] for r in records}]
     failed += [
-        r["size"]
+        f"{r['size']} ({r.get('engine', 'duckdb')})"
         for r in records
         if not r["runs"]["full"]["success"]
         or not r["reference"]["success"]
         or (r["runs"]["unchanged_rerun"] and not r["runs"]["unchanged_rerun"]["success"])
     ]
-    different = [r["size"] for r in records if r["verification"] and not r["verification"]["equal"]]
+    different = [
+        f"{r['size']} ({r.get('engine', 'duckdb')})"
+        for r in records
+        if r["verification"] and not r["verification"]["equal"]
+    ]
     if failed:
         console.print(f"[bold red]A run failed at {', '.join(failed)}[/] (see above).")
     if different:

@@ -73,15 +73,35 @@ def _stage_of_nodes(paths) -> dict[str, str]:
     return stages
 
 
-def _dbt_nodes(run_id: str, limit: int = 15) -> list[dict[str, Any]]:
-    """The slowest dbt nodes of this run (models, tests), from dagster-dbt's run_results."""
+def _run_results(run_id: str) -> list[dict[str, Any]]:
+    """dbt's run_results.json of this run's build (dagster-dbt's target folder), or []."""
     from orchestration.project import dbt_project
 
     target = Path(dbt_project.project_dir) / dbt_project.target_path
     found = sorted(target.glob(f"*-{run_id[:7]}-*/run_results.json"))
     if not found:
         return []
-    results = json.loads(found[-1].read_text()).get("results", [])
+    return json.loads(found[-1].read_text()).get("results", [])
+
+
+def _node_span(results: list[dict[str, Any]]) -> tuple[float, float] | None:
+    """When dbt's first node started and its last finished (time.time() seconds)."""
+    import datetime as dt
+
+    stamps = [
+        dt.datetime.fromisoformat(t[key].replace("Z", "+00:00")).timestamp()
+        for r in results
+        for t in r.get("timing") or ()
+        for key in ("started_at", "completed_at")
+        if t.get(key)
+    ]
+    return (min(stamps), max(stamps)) if stamps else None
+
+
+def _dbt_nodes(results: list[dict[str, Any]], limit: int = 15) -> list[dict[str, Any]]:
+    """The slowest dbt nodes of this run (models, tests), from dagster-dbt's run_results."""
+    if not results:
+        return []
     nodes = [
         {
             "node": r["unique_id"].split(".", 1)[0] + ":" + r["unique_id"].split(".", 2)[-1],
@@ -152,10 +172,15 @@ def pipeline(spec: dict[str, Any]) -> dict[str, Any]:
     stage_of = _stage_of_nodes(paths)
     steps: dict[str, dict[str, Any]] = {}
     run_window: list[float] = []
+    #: the dbt step's own log lines that split it (Spark: hand-over, attach), by time
+    messages: list[tuple[float, str]] = []
     with dg.DagsterInstance.get() as instance:
         for record in instance.all_logs(result.run_id):
             event = record.dagster_event
             if event is None:
+                text = record.user_message or ""
+                if text.startswith(("Handed ", "The warehouse now reads ")):
+                    messages.append((record.timestamp, text))
                 continue
             kind = event.event_type_value
             if kind in ("RUN_START", "PIPELINE_START", "RUN_SUCCESS", "PIPELINE_SUCCESS",
@@ -175,6 +200,8 @@ def pipeline(spec: dict[str, Any]) -> dict[str, Any]:
             elif kind == "STEP_SKIPPED":
                 step["status"] = "skipped"
     timed = [s for s in steps.values() if "start" in s and "end" in s]
+    results = _run_results(result.run_id)
+    dbt_phases = _dbt_phases(timed, messages, _node_span(results))
     timed.sort(key=lambda s: s["start"])
     windows: list[tuple[str, float, float]] = [
         ("startup", STARTED, started),
@@ -186,8 +213,15 @@ def pipeline(spec: dict[str, Any]) -> dict[str, Any]:
         windows.append((step["stage"], step["start"], step["end"]))
         cursor = step["end"]
     windows.append(("orchestration", cursor, ended))
+    # A run can succeed with its publication skipped (a dbt model's event lost, so every step
+    # downstream of it skipped): then no marts were published and nothing is measured.
+    publish = [s.get("status", "skipped") for s in steps.values() if s["stage"] == "publish"]
+    success = result.success and "success" in publish
+    failure = None if success else failure_report(result)
+    if result.success and not success:
+        failure = f"The run succeeded but published nothing (publish step: {publish or 'none'})."
     return {
-        "success": result.success,
+        "success": success,
         "launched": True,
         "run_id": result.run_id,
         "imported_at": imported,
@@ -195,10 +229,42 @@ def pipeline(spec: dict[str, Any]) -> dict[str, Any]:
         "job_ended": ended,
         "steps": timed,
         "windows": windows,
-        "failure": None if result.success else failure_report(result),
-        "dbt_nodes": _dbt_nodes(result.run_id),
+        "failure": failure,
+        "dbt_nodes": _dbt_nodes(results),
+        "dbt_phases": dbt_phases,
         "raw_tables": _raw_tables(paths.warehouse),
     }
+
+
+def _dbt_phases(
+    steps: list[dict[str, Any]],
+    messages: list[tuple[float, str]],
+    span: tuple[float, float] | None,
+) -> list[tuple[str, float, float]]:
+    """The dbt step split in time: on Spark `hand_over` (raw tables to Parquet), `dbt_start`
+    (dbt's start, the Spark session, the sources registered: until the first node starts),
+    `dbt_nodes` (first node started → last node finished), `exit_attach` (dbt's exit and the
+    DuckDB views over the build) and `dbt_rest` (run_results, the check history); on DuckDB
+    `dbt_start`, `dbt_nodes`, `dbt_rest`."""
+    step = next((s for s in steps if s["stage"] == "dbt"), None)
+    if step is None or span is None:
+        return []
+    handed = next((at for at, text in messages if text.startswith("Handed ")), None)
+    attached = next((at for at, text in messages if text.startswith("The warehouse ")), None)
+    cursor = step["start"]
+    phases = []
+    if handed is not None:
+        phases.append(("hand_over", cursor, handed))
+        cursor = handed
+    phases.append(("dbt_start", cursor, max(cursor, span[0])))
+    phases.append(("dbt_nodes", max(cursor, span[0]), span[1]))
+    cursor = span[1]
+    if attached is not None and attached > cursor:
+        # dbt's exit is not logged: its window and the attach's are one
+        phases.append(("exit_attach", cursor, attached))
+        cursor = attached
+    phases.append(("dbt_rest", cursor, step["end"]))
+    return phases
 
 
 def reference(spec: dict[str, Any]) -> dict[str, Any]:
