@@ -30,7 +30,7 @@ $(SPARK_STAMP): $(STAMP)
 	@touch $(SPARK_STAMP)
 
 test-spark: $(SPARK_STAMP)
-	$(BIN)/python -m pytest -m spark
+	$(BIN)/python -m pytest -m spark --durations=5
 
 ## make test-faults: the faults of docs/reliability.md, each done for real (slower; CI runs it)
 test-faults: $(STAMP)
