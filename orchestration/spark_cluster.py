@@ -388,6 +388,15 @@ def _spawn(
     log_dir: Path,
 ) -> _Daemon:
     log = log_dir / f"{name}.log"
+    process, offset = spawn_in_own_group(command, env, cwd, log)
+    return _Daemon(name=name, process=process, log=log, log_offset=offset)
+
+
+def spawn_in_own_group(
+    command: list[str], env: dict[str, str], cwd: Path, log: Path
+) -> tuple[subprocess.Popen, int]:
+    """A JVM daemon (cluster or Thrift Server) in a process group of its own, its output
+    appended to `log`; returns the process and where its output starts in the log."""
     setpriv = shutil.which("setpriv")
     if setpriv:  # the daemon gets SIGTERM if this process dies without stopping it
         command = [setpriv, "--pdeathsig", "TERM", "--", *command]
@@ -402,7 +411,7 @@ def _spawn(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    return _Daemon(name=name, process=process, log=log, log_offset=offset)
+    return process, offset
 
 
 def _master_status(web_ui_url: str) -> dict:
@@ -458,30 +467,30 @@ def _stop(daemons: list[_Daemon]) -> None:
     try:
         for group in (workers, masters):
             for d in group:
-                _signal_group(d.pid, signal.SIGTERM)
+                signal_group(d.pid, signal.SIGTERM)
             deadline = time.monotonic() + STOP_GRACE_SECONDS
             for d in group:
-                _wait_group(d, deadline)
+                wait_group(d.process, deadline)
     finally:
         for d in daemons:
-            _signal_group(d.pid, signal.SIGKILL)
+            signal_group(d.pid, signal.SIGKILL)
         for d in daemons:
-            _wait_group(d, time.monotonic() + STOP_GRACE_SECONDS)
+            wait_group(d.process, time.monotonic() + STOP_GRACE_SECONDS)
     left = [d.name for d in daemons if process_group_alive(d.pid)]
     if left:
         raise ClusterError(f"Spark processes still running after SIGKILL: {', '.join(left)}")
 
 
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
+def signal_group(pgid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
 
 
-def _wait_group(daemon: _Daemon, deadline: float) -> None:
-    """Until the daemon has exited (reaped) and nothing else of its group is alive."""
+def wait_group(process: subprocess.Popen, deadline: float) -> None:
+    """Until the process has exited (reaped) and nothing else of its group is alive."""
     with contextlib.suppress(subprocess.TimeoutExpired):
-        daemon.process.wait(timeout=max(0.0, deadline - time.monotonic()))
-    while process_group_alive(daemon.pid) and time.monotonic() < deadline:
+        process.wait(timeout=max(0.0, deadline - time.monotonic()))
+    while process_group_alive(process.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
 
 

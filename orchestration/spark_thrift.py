@@ -33,7 +33,6 @@ import argparse
 import contextlib
 import dataclasses
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -49,7 +48,10 @@ from orchestration.spark_cluster import (
     free_ports,
     java_command,
     process_group_alive,
+    signal_group,
     spark_home,
+    spawn_in_own_group,
+    wait_group,
 )
 
 SERVER_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
@@ -160,7 +162,7 @@ def thrift_server(
                 "--hiveconf",
                 f"hive.server2.thrift.bind.host={HOST}",
             ]
-            process, offset = _spawn(command, env, work_dir, log)
+            process, offset = spawn_in_own_group(command, env, work_dir, log)
             server = ThriftServer(HOST, port, process.pid, log, work_dir / "warehouse")
             failure = _wait_until_ready(server, process, offset, time.monotonic() + timeout)
             if failure is None:
@@ -174,26 +176,6 @@ def thrift_server(
     finally:
         if process is not None:
             _stop(process)
-
-
-def _spawn(
-    command: list[str], env: dict[str, str], cwd: Path, log: Path
-) -> tuple[subprocess.Popen, int]:
-    setpriv = shutil.which("setpriv")
-    if setpriv:  # the server gets SIGTERM if this process dies without stopping it
-        command = [setpriv, "--pdeathsig", "TERM", "--", *command]
-    with open(log, "ab") as out:
-        offset = out.tell()
-        process = subprocess.Popen(
-            command,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return process, offset
 
 
 def _output(log: Path, offset: int) -> str:
@@ -238,27 +220,15 @@ def _wait_until_ready(
 def _stop(process: subprocess.Popen) -> None:
     """SIGTERM to the server's group, SIGKILL after the grace time; then check."""
     try:
-        _signal_group(process.pid, signal.SIGTERM)
-        _wait_group(process, time.monotonic() + STOP_GRACE_SECONDS)
+        signal_group(process.pid, signal.SIGTERM)
+        wait_group(process, time.monotonic() + STOP_GRACE_SECONDS)
     finally:
-        _signal_group(process.pid, signal.SIGKILL)
-        _wait_group(process, time.monotonic() + STOP_GRACE_SECONDS)
+        signal_group(process.pid, signal.SIGKILL)
+        wait_group(process, time.monotonic() + STOP_GRACE_SECONDS)
     if process_group_alive(process.pid):
         raise ThriftServerError(
             f"The Spark Thrift Server (process group {process.pid}) still runs after SIGKILL"
         )
-
-
-def _signal_group(pgid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
-
-
-def _wait_group(process: subprocess.Popen, deadline: float) -> None:
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=max(0.0, deadline - time.monotonic()))
-    while process_group_alive(process.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,12 @@ import pytest
 import xlsxwriter
 
 from orchestration.paths import Paths
+from tests.e2e.failing_check import (
+    FAILING_COLUMN,
+    FAILING_SUITE,
+    add_bps_value,
+    expectations_failing_a_mart_check,
+)
 from tests.e2e.roster_files import living_people, write_roster
 
 pytestmark = pytest.mark.e2e
@@ -406,25 +412,9 @@ def test_a_truncated_parquet_snapshot_blocks_the_run(baseline, tmp_path):
 
 
 def test_a_failing_mart_check_stops_publication(baseline, tmp_path):
-    import json
-
-    from orchestration.paths import EXPECTATIONS_DIR
-
-    expectations = tmp_path / "expectations"
-    shutil.copytree(EXPECTATIONS_DIR, expectations)
-    suite_path = expectations / "mart_desil_distribution.json"
-    suite = json.loads(suite_path.read_text())
-    for expectation in suite["expectations"]:
-        if expectation["kwargs"].get("column") == "persen_keluarga":
-            expectation["kwargs"]["max_value"] = 1  # on purpose: shares are 0-100
-    suite_path.write_text(json.dumps(suite))
-
-    def breaks(raw: Path) -> None:  # new data, so publication would change the marts
-        path = raw / "bps" / "bps_indikator_kabkota.csv"
-        path.write_text(path.read_text() + "5371,2024,3,p0,8.1\n")
-
+    expectations = expectations_failing_a_mart_check(tmp_path / "expectations")
     assert_blocked(
-        *run_scenario(baseline, tmp_path, breaks, expectations),
-        "ge_mart_desil_distribution",
-        "persen_keluarga",
+        *run_scenario(baseline, tmp_path, add_bps_value, expectations),
+        FAILING_SUITE,
+        FAILING_COLUMN,
     )

@@ -7,7 +7,6 @@ a real dbt-spark build: about two minutes each on two cores."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -15,6 +14,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.e2e.failing_check import (
+    FAILING_COLUMN,
+    FAILING_SUITE,
+    add_bps_value,
+    expectations_failing_a_mart_check,
+)
 from tests.e2e.isolation import isolated_tepat
 from tests.spark.nights import assert_same_marts, night, published
 
@@ -59,25 +64,16 @@ def test_the_quarantine_per_file_is_the_same_on_both_engines(on_duckdb, on_spark
 
 def test_a_failing_mart_gate_on_spark_publishes_nothing(on_spark, tmp_path):
     """The last good marts stay, byte for byte, when a mart gate fails on a Spark night."""
+    from orchestration.night import ensure_dagster_home, execute_nightly
     from orchestration.night_report import failure_report
-    from orchestration.paths import EXPECTATIONS_DIR, Paths
+    from orchestration.paths import Paths
 
     data = tmp_path / "data"
     shutil.copytree(on_spark.data_dir, data, symlinks=True)
     before = {p.name: p.read_bytes() for p in sorted((data / "marts").glob("*.parquet"))}
     release_before = os.readlink(data / "marts")
-    expectations = tmp_path / "expectations"
-    shutil.copytree(EXPECTATIONS_DIR, expectations)
-    suite_path = expectations / "mart_desil_distribution.json"
-    suite = json.loads(suite_path.read_text())
-    for expectation in suite["expectations"]:
-        if expectation["kwargs"].get("column") == "persen_keluarga":
-            expectation["kwargs"]["max_value"] = 1  # on purpose: shares are 0-100
-    suite_path.write_text(json.dumps(suite))
-    bps = data / "raw" / "bps" / "bps_indikator_kabkota.csv"
-    bps.write_text(bps.read_text() + "5371,2024,3,p0,8.1\n")  # new data: a rebuild
-
-    from orchestration.night import ensure_dagster_home, execute_nightly
+    expectations = expectations_failing_a_mart_check(tmp_path / "expectations")
+    add_bps_value(data / "raw")
 
     with isolated_tepat(tmp_path):
         os.environ["TEPAT_ENGINE"] = "spark"
@@ -89,8 +85,8 @@ def test_a_failing_mart_gate_on_spark_publishes_nothing(on_spark, tmp_path):
     assert {p.name: p.read_bytes() for p in sorted(paths.marts_dir.glob("*.parquet"))} == before
     assert os.readlink(paths.marts_dir) == release_before
     report = failure_report(result)
-    assert "ge_mart_desil_distribution" in report
-    assert "persen_keluarga" in report
+    assert FAILING_SUITE in report
+    assert FAILING_COLUMN in report
 
 
 def test_a_night_on_a_standalone_cluster_publishes_the_same_marts(raw, on_duckdb, tmp_path):
