@@ -136,8 +136,10 @@ def hand_over(warehouse: str | Path, folders: SparkFolders, tables: Iterable[str
             fresh = target.with_name(table + ".writing")
             shutil.rmtree(fresh, ignore_errors=True)
             fresh.mkdir(parents=True)
-            con.execute(f"copy {schema}.{table} to '{fresh / 'part-0.parquet'}' (format parquet)")
-            rows += con.execute(f"select count(*) from {schema}.{table}").fetchall()[0][0]
+            # COPY answers with the number of rows it wrote: the table is read once
+            rows += con.execute(
+                f"copy {schema}.{table} to '{fresh / 'part-0.parquet'}' (format parquet)"
+            ).fetchall()[0][0]
             shutil.rmtree(target, ignore_errors=True)
             fresh.rename(target)
     return rows
