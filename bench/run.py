@@ -524,9 +524,9 @@ class Bench:
 def spark_settings() -> dict[str, str]:
     """The Spark settings a Spark night reads (orchestration/engines.py), the caller's or
     their defaults: recorded with each Spark result."""
-    from orchestration.engines import SPARK_VARIABLES
+    from orchestration.engines import spark_variables
 
-    return {name: os.environ.get(name, default) for name, default in SPARK_VARIABLES.items()}
+    return spark_variables()
 
 
 def baseline_today(size: str, dataset: dict[str, Any]) -> dict[str, Any] | None:

@@ -304,6 +304,11 @@ def docs() -> None:
 @app.command()
 def dev() -> None:
     """Dagster UI with the daemon (nightly schedule and new-file sensor live)."""
+    from orchestration.engines import engine_from_env, spark_location, spark_variables
+
+    # The schedule's and the sensor's nights read TEPAT_ENGINE as `tepat run` does: a wrong
+    # name or a missing extra is said now, not at 02:00.
+    _choose_engine("", "")
     ensure_dagster_home()
     from orchestration.definitions import prepare_dbt
 
@@ -313,6 +318,8 @@ def dev() -> None:
     host = os.environ.get("TEPAT_UI_HOST", "127.0.0.1")
     port = os.environ.get("TEPAT_UI_PORT", "3000")
     console.print(f"Dagster UI: http://{host}:{port} (this machine only; README: Dagster UI)")
+    if engine_from_env() == "spark":
+        console.print(f"Nights build on Spark ({spark_location(spark_variables())}).")
     # `dg dev`, not `dagster dev`, which Dagster 1.13 marks superseded (it warns on start);
     # given a module, dg starts the same webserver and daemon.
     dg = Path(sys.executable).parent / "dg"

@@ -15,9 +15,10 @@ Chosen by the environment, as the data directory is: `TEPAT_ENGINE=spark` (or `t
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,11 @@ def engine_from_env() -> str:
             + "."
         )
     return engine
+
+
+def spark_variables() -> dict[str, str]:
+    """The Spark settings of this environment, the defaults filled in."""
+    return {name: os.environ.get(name, default) for name, default in SPARK_VARIABLES.items()}
 
 
 def spark_location(variables: dict[str, str]) -> str:
@@ -114,9 +120,7 @@ class SparkFolders:
 
     def environment(self) -> dict[str, str]:
         """The variables profiles.yml's spark target reads (the defaults filled in)."""
-        variables = {
-            name: os.environ.get(name, default) for name, default in SPARK_VARIABLES.items()
-        }
+        variables = spark_variables()
         variables["TEPAT_SPARK_LOG_CONFIG"] = str(
             Path(__file__).with_name("spark-log4j2.properties")
         )
@@ -125,23 +129,144 @@ class SparkFolders:
         return variables
 
 
-def hand_over(warehouse: str | Path, folders: SparkFolders, tables: Iterable[str]) -> int:
-    """Write each raw table (`schema.table`) of the warehouse to Parquet for Spark, replacing
-    the previous night's copy. Returns the number of rows written."""
-    rows = 0
+#: Per hand-over folder: the fingerprint of each partition's rows and of the table's columns.
+#: Spark skips files whose name starts with `_`.
+HANDOFF_STATE = "_tepat_handoff.json"
+
+
+@dataclass
+class HandOver:
+    """What one night's hand-over did: rows and partitions written, partitions kept as they
+    were (their rows did not change), partitions removed (gone from the warehouse)."""
+
+    rows: int = 0
+    written: int = 0
+    kept: int = 0
+    removed: int = 0
+
+    def describe(self) -> str:
+        text = f"{self.rows:,} raw rows in {self.written} partitions written"
+        if self.kept:
+            text += f", {self.kept} unchanged kept"
+        if self.removed:
+            text += f", {self.removed} removed"
+        return text
+
+
+def hand_over(
+    warehouse: str | Path,
+    folders: SparkFolders,
+    tables: Mapping[str, Sequence[str]] | Iterable[str],
+) -> HandOver:
+    """Bring the Parquet copy of each raw table (`schema.table`) of the warehouse up to date
+    for Spark (DESIGN §6.1). `tables` maps each table to its partition columns (none: one
+    folder); a partition is `<table>/<column>=<value>/…`, as Spark reads it. Only partitions
+    whose rows changed are written again; partitions no longer in the table are removed."""
+    if not isinstance(tables, Mapping):
+        tables = {relation: () for relation in tables}
+    done = HandOver()
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        for relation in tables:
-            schema, table = relation.split(".")
-            target = folders.handoff / schema / table
-            fresh = target.with_name(table + ".writing")
-            shutil.rmtree(fresh, ignore_errors=True)
-            fresh.mkdir(parents=True)
-            # COPY answers with the number of rows it wrote: the table is read once
-            rows += con.execute(
-                f"copy {schema}.{table} to '{fresh / 'part-0.parquet'}' (format parquet)"
-            ).fetchall()[0][0]
-            shutil.rmtree(target, ignore_errors=True)
-            fresh.rename(target)
+        for relation, partition_by in tables.items():
+            _hand_over_table(con, folders.handoff, relation, tuple(partition_by), done)
+    return done
+
+
+def _hand_over_table(
+    con: duckdb.DuckDBPyConnection,
+    root: Path,
+    relation: str,
+    partition_by: tuple[str, ...],
+    done: HandOver,
+) -> None:
+    schema, table = relation.split(".")
+    target = root / schema / table
+    columns = con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where schema_name = ? and table_name = ? order by column_index",
+        [schema, table],
+    ).fetchall()
+    keys = "".join(f"{column}, " for column in partition_by)
+    # One pass over the table: rows and the sum of the row hashes per partition (a sum, not
+    # a xor, so that two equal rows do not cancel out).
+    counted = con.execute(
+        f"select {keys}count(*), sum(hash(t)::hugeint)::varchar from {schema}.{table} as t"
+        + (" group by all" if partition_by else "")
+    ).fetchall()
+    if partition_by and not counted:
+        # An empty table has no partitions, but Spark needs a file to read its columns from:
+        # an empty one, in the partition of nulls (it adds no row)
+        counted = [(*(None for _ in partition_by), 0, None)]
+    partitions = {
+        _partition_path(partition_by, row[:-2]): (row[:-2], f"{row[-2]}:{row[-1]}")
+        for row in counted
+    }
+    layout = {"columns": [list(c) for c in columns], "partition_by": list(partition_by)}
+    state_file = target / HANDOFF_STATE
+    state = json.loads(state_file.read_text()) if state_file.is_file() else {}
+    if state.get("layout") != layout:
+        shutil.rmtree(target, ignore_errors=True)  # other columns or partitions: all again
+        state = {}
+    before = state.get("partitions", {})
+    target.mkdir(parents=True, exist_ok=True)
+    state_file.unlink(missing_ok=True)  # a hand-over cut short is redone from scratch
+    for path, (values, fingerprint) in sorted(partitions.items()):
+        if before.get(path) == fingerprint and (target / path).is_dir():
+            done.kept += 1
+            continue
+        values_of = dict(zip(partition_by, values, strict=True))
+        done.rows += _write_partition(con, relation, target, path, values_of)
+        done.written += 1
+    for path in sorted(set(before) - set(partitions)):
+        shutil.rmtree(target / path, ignore_errors=True)
+        done.removed += 1
+    after = {path: fingerprint for path, (_, fingerprint) in partitions.items()}
+    state_file.write_text(json.dumps({"layout": layout, "partitions": after}, indent=1))
+
+
+#: Hive's name for a null partition value, which Spark reads back as null.
+_NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+#: The characters Spark escapes in partition folder names (ExternalCatalogUtils).
+_ESCAPED = set("\"#%'*/:=?\\\x7f{[]^") | {chr(c) for c in range(1, 32)}
+
+
+def _partition_path(columns: tuple[str, ...], values: tuple) -> str:
+    """`a=1/b=x`, as Spark names partition folders (its characters escaped as %XX)."""
+
+    def escaped(value: object) -> str:
+        if value is None:
+            return _NULL_PARTITION
+        return "".join(f"%{ord(c):02X}" if c in _ESCAPED else c for c in str(value))
+
+    pairs = zip(columns, values, strict=True)
+    return "/".join(f"{column}={escaped(value)}" for column, value in pairs)
+
+
+def _write_partition(
+    con: duckdb.DuckDBPyConnection, relation: str, target: Path, path: str, values: dict
+) -> int:
+    """Write one partition's rows (without its partition columns, which Spark reads from
+    the folder names) into a fresh folder, then put it in place of the old one."""
+    fresh = target / f".writing-{path.replace('/', '.')}"  # a dot: Spark never reads it
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir(parents=True)
+    where = " and ".join(
+        f"{column} is null" if value is None else f"{column} = ?"
+        for column, value in values.items()
+    )
+    select = f"select * exclude ({', '.join(values)})" if values else "select *"
+    # COPY answers with the number of rows it wrote
+    rows = con.execute(
+        f"copy ({select} from {relation}{' where ' + where if where else ''}) "
+        f"to '{fresh / 'part-0.parquet'}' (format parquet)",
+        [value for value in values.values() if value is not None],
+    ).fetchall()[0][0]
+    if path:
+        shutil.rmtree(target / path, ignore_errors=True)
+        (target / path).parent.mkdir(parents=True, exist_ok=True)
+        fresh.rename(target / path)
+    else:  # a table without partitions: its file, beside the state file
+        fresh.joinpath("part-0.parquet").replace(target / "part-0.parquet")
+        fresh.rmdir()
     return rows
 
 

@@ -19,6 +19,9 @@
 {% macro spark__register_raw_sources() %}
     {%- if execute -%}
         {%- set root = env_var('TEPAT_SPARK_HANDOFF') -%}
+        {#- Partition folders (tanggal_snapshot=2025-03-31/) are raw text like every raw
+            column: Spark must not read them as dates or numbers. -#}
+        {%- do run_query('set spark.sql.sources.partitionColumnTypeInference.enabled = false') -%}
         {%- for source in graph.sources.values() -%}
             {%- set relation = source.schema ~ '.' ~ source.identifier -%}
             {%- do run_query('create database if not exists ' ~ source.schema) -%}
@@ -27,6 +30,14 @@
                 'create table ' ~ relation ~ " using parquet location '"
                 ~ root ~ '/' ~ source.schema ~ '/' ~ source.identifier ~ "'"
             ) -%}
+            {%- if source.meta.get('spark_partition_by') -%}
+                {#- the catalog lists a folder's partitions only once told to look -#}
+                {%- do run_query('alter table ' ~ relation ~ ' recover partitions') -%}
+                {#- and knows their size only once measured (from the files' sizes, rows not
+                    read): without it the planner takes every partitioned table for huge and
+                    never broadcasts a join with one -#}
+                {%- do run_query('analyze table ' ~ relation ~ ' compute statistics noscan') -%}
+            {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
     {{ return('') }}

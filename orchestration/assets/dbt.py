@@ -147,10 +147,11 @@ def _hand_over_to_spark(
     folder for the night's tables (orchestration/engines.py)."""
     folders = engines.SparkFolders.of(settings.data_dir, context.run_id)
     started = time.monotonic()
-    rows = engines.hand_over(settings.warehouse, folders, _source_relations())
+    done = engines.hand_over(settings.warehouse, folders, _source_relations())
     engines.start_build(folders)
     context.log.info(
-        f"Handed {rows:,} raw rows to Spark as Parquet in {time.monotonic() - started:.1f} s; "
+        f"Handed the raw tables to Spark as Parquet ({done.describe()}) in "
+        f"{time.monotonic() - started:.1f} s; "
         f"building on Spark ({engines.spark_location(folders.environment())})."
     )
     return folders
@@ -175,12 +176,16 @@ def _attach_spark_build(
         engines.remove_other_builds(folders)
 
 
-def _source_relations() -> list[str]:
-    """`schema.name` of every dbt source: the raw tables a Spark build reads."""
+def _source_relations() -> dict[str, list[str]]:
+    """`schema.name` of every dbt source (the raw tables a Spark build reads), with the
+    columns its Parquet copy is partitioned by (`meta.spark_partition_by`, DESIGN §6.1)."""
     import json
 
     manifest = json.loads(dbt_project.manifest_path.read_text())
-    return sorted(f"{node['schema']}.{node['identifier']}" for node in manifest["sources"].values())
+    return {
+        f"{node['schema']}.{node['identifier']}": node["meta"].get("spark_partition_by", [])
+        for node in sorted(manifest["sources"].values(), key=lambda node: node["unique_id"])
+    }
 
 
 def published_model_names() -> list[str]:

@@ -56,6 +56,32 @@ def test_a_spark_night_publishes_the_marts_of_a_duckdb_night(on_duckdb, on_spark
     assert "spark/builds/" in definition[0][0]
 
 
+def test_the_registry_goes_to_spark_one_folder_per_snapshot(on_spark):
+    """DESIGN §6.1: the hand-over is partitioned, the registry by snapshot, the rosters by
+    programme-year, and Spark read every row of it (the parity above says which)."""
+    with duckdb.connect(str(on_spark.warehouse), read_only=True) as con:
+        snapshots = con.execute(
+            "select distinct tanggal_snapshot from raw.dtsen_anggota order by 1"
+        ).fetchall()
+        programme_years = con.execute(
+            "select count(distinct (folder_tahun, folder_kode_program)) from raw.roster_rows"
+        ).fetchall()[0][0]
+        members = con.execute(
+            "select count(*), count(distinct tanggal_snapshot) "
+            "from intermediate.int_dtsen_members_checked"
+        ).fetchall()[0]
+        raw_members = con.execute("select count(*) from raw.dtsen_anggota").fetchall()[0][0]
+    handoff = on_spark.data_dir / "spark" / "handoff" / "raw"
+    assert sorted(p.name for p in (handoff / "dtsen_anggota").glob("tanggal_snapshot=*")) == [
+        f"tanggal_snapshot={date}" for (date,) in snapshots
+    ]
+    assert len(snapshots) > 1
+    assert len(list((handoff / "roster_rows").glob("folder_tahun=*/folder_kode_program=*"))) == (
+        programme_years
+    )
+    assert members == (raw_members, len(snapshots))
+
+
 def test_the_quarantine_per_file_is_the_same_on_both_engines(on_duckdb, on_spark):
     expected = quarantine_per_file(on_duckdb.warehouse)
     assert quarantine_per_file(on_spark.warehouse) == expected
@@ -71,6 +97,9 @@ def test_a_failing_mart_gate_on_spark_publishes_nothing(on_spark, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(on_spark.data_dir, data, symlinks=True)
     before = {p.name: p.read_bytes() for p in sorted((data / "marts").glob("*.parquet"))}
+    handoff = data / "spark" / "handoff" / "raw"
+    registry_files = {p: p.stat().st_mtime_ns for p in handoff.glob("dtsen_*/**/*.parquet")}
+    bps_file = (handoff / "bps_indicators" / "part-0.parquet").stat().st_mtime_ns
     release_before = os.readlink(data / "marts")
     expectations = expectations_failing_a_mart_check(tmp_path / "expectations")
     add_bps_value(data / "raw")
@@ -83,6 +112,12 @@ def test_a_failing_mart_gate_on_spark_publishes_nothing(on_spark, tmp_path):
         result = execute_nightly(paths)
     assert not result.success
     assert {p.name: p.read_bytes() for p in sorted(paths.marts_dir.glob("*.parquet"))} == before
+    # only what changed went to Spark again: the BPS table, not the registry (DESIGN §6.1)
+    assert {p: p.stat().st_mtime_ns for p in handoff.glob("dtsen_*/**/*.parquet")} == (
+        registry_files
+    )
+    assert len(registry_files) >= 3 * 2
+    assert (handoff / "bps_indicators" / "part-0.parquet").stat().st_mtime_ns != bps_file
     assert os.readlink(paths.marts_dir) == release_before
     report = failure_report(result)
     assert FAILING_SUITE in report

@@ -48,8 +48,7 @@ def test_raw_tables_go_over_as_parquet_and_spark_tables_come_back_as_views(tmp_p
         )
         con.execute("create schema marts; create table marts.m as select 1 as stale")
     first = engines.SparkFolders.of(tmp_path, "run-1")
-    assert engines.hand_over(warehouse, first, ["raw.rosters"]) == 7
-    assert not (first.handoff / "raw" / "rosters.writing").exists()
+    assert engines.hand_over(warehouse, first, ["raw.rosters"]).rows == 7
     with duckdb.connect() as con:
         parquet = first.handoff / "raw" / "rosters" / "part-0.parquet"
         assert con.execute(f"select sum(i) from '{parquet}'").fetchall() == [(21,)]
@@ -77,3 +76,104 @@ def test_raw_tables_go_over_as_parquet_and_spark_tables_come_back_as_views(tmp_p
     assert first.build.is_dir()
     assert engines.remove_other_builds(second) == [first.build]
     assert not first.build.exists() and second.build.is_dir()
+
+
+def _handed_over(folder) -> list[tuple]:
+    """The rows of a hand-over folder as Spark reads them: files plus partition folders."""
+    with duckdb.connect() as con:
+        return con.execute(
+            f"select * from read_parquet('{folder}/**/*.parquet', hive_partitioning = true, "
+            "hive_types_autocast = false) order by all"
+        ).fetchall()
+
+
+def _warehouse_rows(warehouse, relation: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(f"select * exclude (tanggal_snapshot), tanggal_snapshot "
+                           f"from {relation} order by all").fetchall()  # fmt: skip
+
+
+def test_the_hand_over_writes_again_only_the_partitions_whose_rows_changed(tmp_path):
+    """DESIGN §6.1: one folder per snapshot; a night rewrites the snapshots that changed,
+    removes those gone, keeps the others' files untouched; new columns rewrite the table."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "create schema raw; create table raw.dtsen as select range::varchar as nik, "
+            "case when range < 4 then '2025-03-31' else '2025-06-30' end as tanggal_snapshot "
+            "from range(10)"
+        )
+        con.execute("create table raw.referensi as select 'PKH' as kode_program")
+    folders = engines.SparkFolders.of(tmp_path, "run-1")
+    tables = {"raw.dtsen": ["tanggal_snapshot"], "raw.referensi": []}
+    handoff = folders.handoff / "raw" / "dtsen"
+
+    first = engines.hand_over(warehouse, folders, tables)
+    assert (first.rows, first.written, first.kept, first.removed) == (11, 3, 0, 0)
+    assert sorted(p.name for p in handoff.iterdir()) == [
+        "_tepat_handoff.json", "tanggal_snapshot=2025-03-31", "tanggal_snapshot=2025-06-30",
+    ]  # fmt: skip
+    assert _handed_over(handoff) == _warehouse_rows(warehouse, "raw.dtsen")
+    march = handoff / "tanggal_snapshot=2025-03-31" / "part-0.parquet"
+    march_file = (march.stat().st_ino, march.stat().st_mtime_ns)
+
+    nothing = engines.hand_over(warehouse, folders, tables)
+    assert (nothing.rows, nothing.written, nothing.kept) == (0, 0, 3)
+
+    # a corrected June snapshot (one NIK fixed) and a new September one
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update raw.dtsen set nik = 'x' where nik = '7'")
+        con.execute("insert into raw.dtsen values ('20', '2025-09-30'), ('20', '2025-09-30')")
+    second = engines.hand_over(warehouse, folders, tables)
+    assert (second.rows, second.written, second.kept, second.removed) == (8, 2, 2, 0)
+    assert (march.stat().st_ino, march.stat().st_mtime_ns) == march_file
+    assert _handed_over(handoff) == _warehouse_rows(warehouse, "raw.dtsen")
+
+    # March withdrawn: its folder goes
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from raw.dtsen where tanggal_snapshot = '2025-03-31'")
+    third = engines.hand_over(warehouse, folders, tables)
+    assert (third.written, third.kept, third.removed) == (0, 3, 1)
+    assert not march.parent.exists()
+    assert _handed_over(handoff) == _warehouse_rows(warehouse, "raw.dtsen")
+
+    # a new column: every partition again, all with it
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("alter table raw.dtsen add column nama varchar")
+    fourth = engines.hand_over(warehouse, folders, tables)
+    assert (fourth.rows, fourth.written, fourth.kept) == (8, 2, 1)
+    assert _handed_over(handoff) == _warehouse_rows(warehouse, "raw.dtsen")
+
+    # a hand-over cut short (its fingerprints not yet written) is redone whole
+    (handoff / engines.HANDOFF_STATE).unlink()
+    assert engines.hand_over(warehouse, folders, tables).written == 2
+
+
+def test_partition_folders_are_named_as_spark_names_them():
+    assert engines._partition_path(("a", "b"), ("x/y=1%", None)) == (
+        "a=x%2Fy%3D1%25/b=__HIVE_DEFAULT_PARTITION__"
+    )
+    assert engines._partition_path(("nama",), ("Désa Baru",)) == "nama=Désa Baru"
+
+
+def test_an_empty_partitioned_table_still_gives_spark_its_columns(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema raw")
+        con.execute("create table raw.rosters (nik varchar, folder_tahun varchar)")
+    folders = engines.SparkFolders.of(tmp_path, "run-1")
+    done = engines.hand_over(warehouse, folders, {"raw.rosters": ["folder_tahun"]})
+    assert (done.rows, done.written) == (0, 1)
+    empty = folders.handoff / "raw" / "rosters" / "folder_tahun=__HIVE_DEFAULT_PARTITION__"
+    with duckdb.connect() as con:
+        parquet = f"read_parquet('{empty}/part-0.parquet', hive_partitioning = false)"
+        columns = con.execute(f"describe select * from {parquet}").fetchall()
+        assert [c[0] for c in columns] == ["nik"]
+    assert _handed_over(folders.handoff / "raw" / "rosters") == []
+    # the first roster arrives: its partition comes, the empty one goes
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("insert into raw.rosters values ('1', '2025')")
+    done = engines.hand_over(warehouse, folders, {"raw.rosters": ["folder_tahun"]})
+    assert (done.written, done.removed) == (1, 1)
+    assert not empty.exists()
+    assert _handed_over(folders.handoff / "raw" / "rosters") == [("1", "2025")]
