@@ -177,3 +177,18 @@ def test_an_empty_partitioned_table_still_gives_spark_its_columns(tmp_path):
     assert (done.written, done.removed) == (1, 1)
     assert not empty.exists()
     assert _handed_over(folders.handoff / "raw" / "rosters") == [("1", "2025")]
+
+
+@pytest.mark.parametrize("command", [["run", "--engine", "postgres"], ["dev"]])
+def test_run_and_dev_refuse_an_unknown_engine_before_starting(command, monkeypatch):
+    """`tepat run --engine x`, and `make dev` with TEPAT_ENGINE=x, whose schedule would fail
+    at night: said at once, in plain words, exit 2."""
+    from typer.testing import CliRunner
+
+    from orchestration.cli import app
+
+    monkeypatch.setenv("TEPAT_ENGINE", "postgres")
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 2
+    assert "Not started" in result.output
+    assert "'postgres' is not an engine tepat runs on: use duckdb or spark" in result.output
