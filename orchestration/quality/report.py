@@ -56,6 +56,10 @@ def dbt_failure_report(run_results: dict[str, Any], warehouse: Path | str) -> st
             if conflicts:
                 lines.append(conflicts)
                 continue
+        memory = _spark_memory_problem(name, result.get("message") or "")
+        if memory:
+            lines.append(memory)
+            continue
         message = mask_text(result.get("message") or "").strip().splitlines()
         lines.append(
             f"- Check {name} failed: {message[0] if message else result['status']}."
@@ -128,6 +132,34 @@ def _files_checked(warehouse: Path | str, check: str) -> str:
         return ""
     shown = ", ".join(files[:5]) + (" …" if len(files) > 5 else "")
     return f" It checks the data of data/raw/ file(s) {shown}."
+
+
+#: What Spark says when a model needs more memory than its JVMs have.
+_SPARK_OUT_OF_MEMORY = (
+    "Could not allocate memory",
+    "Not enough memory to build and broadcast",
+    "java.lang.OutOfMemoryError",
+    "Unable to acquire",
+)
+
+
+def _spark_memory_problem(model: str, message: str) -> str | None:
+    """A model Spark could not build in the memory it was given: not the files' fault."""
+    if not any(sign in message for sign in _SPARK_OUT_OF_MEMORY):
+        return None
+    from orchestration.engines import spark_variables
+
+    settings = spark_variables()
+    driver = settings["TEPAT_SPARK_DRIVER_MEMORY"]
+    executor = settings["TEPAT_SPARK_EXECUTOR_MEMORY"]
+    return (
+        f"- Spark ran out of memory building {model}: the night's data needs more than Spark "
+        f"was given (TEPAT_SPARK_DRIVER_MEMORY={driver}, which holds all the work with "
+        f"{settings['TEPAT_SPARK_MASTER']}; on a cluster TEPAT_SPARK_EXECUTOR_MEMORY="
+        f"{executor}). The raw files are not the cause. What to do: raise that setting to "
+        'what the machine can spare (README "Scaling out"; 1 M households did not fit in '
+        "2g) and run again."
+    )
 
 
 def _storage_problem(failed: list[dict[str, Any]], warehouse: Path) -> str | None:

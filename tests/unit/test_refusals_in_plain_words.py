@@ -461,6 +461,33 @@ def test_a_failed_dbt_check_names_the_files_it_checks_and_bps_conflicts_their_ro
     assert "region 5371, p0, 2024 March: 8.5 in bps/a.csv row 4; 9.5 in bps/b.csv row 2" in report
 
 
+def test_spark_running_out_of_memory_says_which_setting_not_which_file(tmp_path, monkeypatch):
+    """The message of the 1m Spark night of bench/results/20261207T123100Z-1m-spark.json
+    (default 2g driver): the planner is told to raise the memory, not to correct files."""
+    from orchestration.quality.report import dbt_failure_report
+
+    monkeypatch.delenv("TEPAT_SPARK_DRIVER_MEMORY", raising=False)
+    message = (
+        "Runtime Error in model verval_kasus (models/restricted/verval_kasus.sql)\n"
+        "  An error occurred while calling o47.sql.\n"
+        "  : org.apache.spark.SparkException: Job aborted due to stage failure: Task 0 in "
+        "stage 1098.0 failed 1 times, most recent failure: Lost task 0.0 in stage 1098.0 "
+        "(TID 1171) (192.0.2.2 executor driver): java.io.IOException: "
+        "org.apache.spark.SparkException: Could not allocate memory to grow BytesToBytesMap."
+    )
+    results = {
+        "results": [
+            {"unique_id": "model.tepat.verval_kasus", "status": "error", "message": message}
+        ]
+    }
+    report = dbt_failure_report(results, tmp_path / "warehouse.duckdb")
+    assert "Spark ran out of memory building verval_kasus" in report
+    assert "TEPAT_SPARK_DRIVER_MEMORY=2g" in report
+    assert "The raw files are not the cause" in report
+    assert "correct the file" not in report
+    assert "Nothing was published" in report
+
+
 def test_a_bps_alias_file_without_its_columns_is_named(tmp_path, con):
     write(
         tmp_path / "bps/p0.csv",
