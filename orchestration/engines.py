@@ -126,12 +126,21 @@ class SparkFolders:
         )
         variables["TEPAT_SPARK_HANDOFF"] = str(self.handoff)
         variables["TEPAT_SPARK_WAREHOUSE"] = str(self.build)
+        reads = self.handoff / READS_FILE
+        # what `register_raw_sources` runs for the tables whose files Spark reads itself
+        variables["TEPAT_SPARK_FILE_READS"] = reads.read_text() if reads.is_file() else "{}"
         return variables
 
 
 #: Per hand-over folder: the fingerprint of each partition's rows and of the table's columns.
 #: Spark skips files whose name starts with `_`.
 HANDOFF_STATE = "_tepat_handoff.json"
+#: In the hand-over folder: per raw table whose files Spark reads itself, the Spark SQL that
+#: registers it at run start (`file_reads`, macro `register_raw_sources`).
+READS_FILE = "_tepat_reads.json"
+#: Beside a table's Parquet copy: the links to its files Spark reads itself, one folder per
+#: tidy form (`<table>__files/f<k>/`).
+FILES_SUFFIX = "__files"
 
 
 @dataclass
@@ -143,6 +152,8 @@ class HandOver:
     written: int = 0
     kept: int = 0
     removed: int = 0
+    #: files Spark reads itself (their rows are not in `rows`)
+    linked: int = 0
 
     def describe(self) -> str:
         text = f"{self.rows:,} raw rows in {self.written} partitions written"
@@ -150,6 +161,8 @@ class HandOver:
             text += f", {self.kept} unchanged kept"
         if self.removed:
             text += f", {self.removed} removed"
+        if self.linked:
+            text += f"; {self.linked} registry files Spark reads itself"
         return text
 
 
@@ -157,18 +170,171 @@ def hand_over(
     warehouse: str | Path,
     folders: SparkFolders,
     tables: Mapping[str, Sequence[str]] | Iterable[str],
+    raw_dir: str | Path | None = None,
 ) -> HandOver:
     """Bring the Parquet copy of each raw table (`schema.table`) of the warehouse up to date
     for Spark (DESIGN §6.1). `tables` maps each table to its partition columns (none: one
     folder); a partition is `<table>/<column>=<value>/…`, as Spark reads it. Only partitions
-    whose rows changed are written again; partitions no longer in the table are removed."""
+    whose rows changed are written again; partitions no longer in the table are removed.
+
+    With `raw_dir` (the folder the loader read), the files whose tidy form the manifest
+    records are not copied: they are linked for Spark to read itself (`_link_tidy_files`),
+    and their rows stay out of the Parquet copy."""
     if not isinstance(tables, Mapping):
         tables = {relation: () for relation in tables}
     done = HandOver()
+    reads: dict[str, list[str]] = {}
+    (folders.handoff / READS_FILE).unlink(missing_ok=True)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for relation, partition_by in tables.items():
-            _hand_over_table(con, folders.handoff, relation, tuple(partition_by), done)
+            tidy = _tidy_files(con, relation) if raw_dir is not None else {}
+            columns = _hand_over_table(
+                con, folders.handoff, relation, tuple(partition_by), done, bool(tidy)
+            )
+            target = folders.handoff / Path(*relation.split("."))
+            links = target.with_name(target.name + FILES_SUFFIX)
+            shutil.rmtree(links, ignore_errors=True)
+            if tidy:
+                forms = _link_tidy_files(links, Path(raw_dir), tidy)
+                reads[relation] = file_reads(relation, columns, forms, folders, partition_by)
+                done.linked += sum(len(files) for _, files in forms)
+    folders.handoff.mkdir(parents=True, exist_ok=True)
+    (folders.handoff / READS_FILE).write_text(json.dumps(reads, indent=1))
     return done
+
+
+def _tidy_files(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, dict]:
+    """The files of a raw table the loader recorded a tidy form for (DESIGN §6.1): path
+    (relative to data/raw/) → the form (delimiter, columns, values)."""
+    schema, table = relation.split(".")
+    has_forms = con.execute(
+        "select count(*) from duckdb_columns() where schema_name = 'meta' "
+        "and table_name = 'file_manifest' and column_name = 'tidy_form'"
+    ).fetchone()[0]
+    if schema != "raw" or not has_forms:
+        return {}
+    rows = con.execute(
+        "select file_path, tidy_form from meta.file_manifest where table_name = ? "
+        "and removed_at is null and tidy_form is not null order by file_path",
+        [table],
+    ).fetchall()
+    return {path: json.loads(form) for path, form in rows}
+
+
+def _link_tidy_files(
+    links: Path, raw_dir: Path, tidy: Mapping[str, dict]
+) -> list[tuple[dict, list[str]]]:
+    """Link each tidy file into `links/f<k>/<value>=…/_source_file=<path>/<name>`, one folder
+    per form (delimiter, columns, which values): Spark reads a form's files as one table,
+    the path's values and the file's path from the folder names. A link, not a copy: the
+    raw file is neither copied nor touched. Returns each form with its files."""
+    forms: dict[str, tuple[dict, list[str]]] = {}
+    for path, form in tidy.items():
+        key = json.dumps([form["delimiter"], form["columns"], sorted(form["values"])])
+        forms.setdefault(key, (form, []))[1].append(path)
+    for k, (form, files) in enumerate(forms.values()):
+        keys = (*sorted(form["values"]), "_source_file")
+        for path in files:
+            values = tidy[path]["values"]
+            folder = (
+                links / f"f{k}" / _partition_path(keys, (*(values[v] for v in keys[:-1]), path))
+            )
+            folder.mkdir(parents=True)
+            (folder / Path(path).name).symlink_to((raw_dir / path).resolve())
+    return list(forms.values())
+
+
+def _spark_literal(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+#: DuckDB's types of the raw tables' columns, as Spark names them.
+_SPARK_TYPES = {"VARCHAR": "string", "BIGINT": "bigint", "INTEGER": "int", "BOOLEAN": "boolean"}
+
+
+def file_reads(
+    relation: str,
+    columns: Sequence[tuple[str, str]],
+    forms: Sequence[tuple[dict, list[str]]],
+    folders: SparkFolders,
+    partition_by: Sequence[str] = (),
+) -> list[str]:
+    """The Spark SQL that makes the dbt source `relation` (the warehouse's `columns`) the
+    Parquet copy of the loader's rows plus the tidy files Spark reads itself (DESIGN §6.1),
+    run at the start of the dbt build (macro `register_raw_sources`):
+
+    - `<relation>__handed`: the Parquet copy (`hand_over`);
+    - `<relation>__files_<k>`: the linked files of form k, as CSV, every column text;
+    - `<relation>__read`: what Spark read of them, in the night's build folder, with each
+      row's block of its file (`_block`) and place in Spark's reading (`_position`);
+    - the view `<relation>`: both, each tidy row numbered as the loader numbers it (the
+      header is row 1): its place in its block plus the rows of the file's earlier blocks.
+    """
+    schema, table = relation.split(".")
+    handoff = folders.handoff / schema / table
+    statements = [
+        f"drop table if exists {relation}__handed",
+        f"create table {relation}__handed using parquet location {_spark_literal(str(handoff))}",
+    ]
+    if partition_by:
+        statements += [
+            f"alter table {relation}__handed recover partitions",
+            f"analyze table {relation}__handed compute statistics noscan",
+        ]
+    names = [name for name, _ in columns]
+    branches = []
+    for k, (form, _) in enumerate(forms):
+        values = sorted(form["values"])
+        files = f"{relation}__files_{k}"
+        data = ", ".join(f"c{i} string" for i in range(len(form["columns"])))
+        partitions = ", ".join(f"{name} string" for name in (*values, "_source_file"))
+        options = {"header": "true", "sep": form["delimiter"], "quote": '"', "escape": '"',
+                   "multiLine": "false", "encoding": "UTF-8", "mode": "FAILFAST"}  # fmt: skip
+        location = folders.handoff / schema / (table + FILES_SUFFIX) / f"f{k}"
+        statements += [
+            f"drop table if exists {files}",
+            f"create table {files} ({data}, {partitions}) using csv options ("
+            + ", ".join(f"{key} {_spark_literal(value)}" for key, value in options.items())
+            + f") partitioned by ({', '.join((*values, '_source_file'))}) "
+            f"location {_spark_literal(str(location))}",
+            f"alter table {files} recover partitions",
+        ]
+        position = {name: f"c{i}" for i, name in enumerate(form["columns"])}
+        select = []
+        for name, kind in columns:
+            spark_type = _SPARK_TYPES.get(kind, "string")
+            if name in position:
+                select.append(f"{position[name]} as `{name}`")
+            elif name in (*values, "_source_file"):
+                select.append(f"`{name}`")
+            elif name == "_nik_was_number":
+                select.append("false as _nik_was_number")
+            else:
+                select.append(f"cast(null as {spark_type}) as `{name}`")
+        branches.append(
+            f"select {', '.join(select)}, _metadata.file_block_start as _block, "
+            f"monotonically_increasing_id() as _position from {files}"
+        )
+    read = folders.build / f"{schema}.db" / f"{table}__read"
+    listed = ", ".join(f"`{name}`" for name in names)
+    numbered = ", ".join(
+        "2 + blocks._before + (r._position - blocks._first) as _row_number"
+        if name == "_row_number"
+        else f"r.`{name}`"
+        for name in names
+    )
+    statements += [
+        f"drop table if exists {relation}__read",
+        f"create table {relation}__read using parquet location {_spark_literal(str(read))} as "
+        + " union all ".join(branches),
+        f"create view {relation} as select {listed} from {relation}__handed "
+        f"union all select {numbered} from {relation}__read as r join ("
+        "select _source_file, _block, min(_position) as _first, coalesce(sum(count(*)) over "
+        "(partition by _source_file order by _block rows between unbounded preceding and "
+        f"1 preceding), 0) as _before from {relation}__read group by _source_file, _block"
+        ") as blocks on r._source_file = blocks._source_file and r._block = blocks._block",
+    ]
+    return statements
 
 
 def _hand_over_table(
@@ -177,9 +343,19 @@ def _hand_over_table(
     relation: str,
     partition_by: tuple[str, ...],
     done: HandOver,
-) -> None:
+    without_tidy_files: bool = False,
+) -> list[tuple[str, str]]:
+    """Hand one table over; returns its columns (name, DuckDB type). `without_tidy_files`:
+    leave out the rows of the files Spark reads itself."""
     schema, table = relation.split(".")
     target = root / schema / table
+    rows = f"{schema}.{table}"
+    if without_tidy_files:
+        rows = (
+            f"(select * from {rows} where _source_file not in (select file_path from "
+            f"meta.file_manifest where table_name = '{table}' and removed_at is null "
+            "and tidy_form is not null))"
+        )
     columns = con.execute(
         "select column_name, data_type from duckdb_columns() "
         "where schema_name = ? and table_name = ? order by column_index",
@@ -189,7 +365,7 @@ def _hand_over_table(
     # One pass over the table: rows and the sum of the row hashes per partition (a sum, not
     # a xor, so that two equal rows do not cancel out).
     counted = con.execute(
-        f"select {keys}count(*), sum(hash(t)::hugeint)::varchar from {schema}.{table} as t"
+        f"select {keys}count(*), sum(hash(t)::hugeint)::varchar from {rows} as t"
         + (" group by all" if partition_by else "")
     ).fetchall()
     if partition_by and not counted:
@@ -214,13 +390,14 @@ def _hand_over_table(
             done.kept += 1
             continue
         values_of = dict(zip(partition_by, values, strict=True))
-        done.rows += _write_partition(con, relation, target, path, values_of)
+        done.rows += _write_partition(con, rows, target, path, values_of)
         done.written += 1
     for path in sorted(set(before) - set(partitions)):
         shutil.rmtree(target / path, ignore_errors=True)
         done.removed += 1
     after = {path: fingerprint for path, (_, fingerprint) in partitions.items()}
     state_file.write_text(json.dumps({"layout": layout, "partitions": after}, indent=1))
+    return [(name, kind) for name, kind in columns]
 
 
 #: Hive's name for a null partition value, which Spark reads back as null.

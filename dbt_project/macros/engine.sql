@@ -22,21 +22,37 @@
         {#- Partition folders (tanggal_snapshot=2025-03-31/) are raw text like every raw
             column: Spark must not read them as dates or numbers. -#}
         {%- do run_query('set spark.sql.sources.partitionColumnTypeInference.enabled = false') -%}
+        {#- the tables whose tidy registry files Spark reads itself: the statements
+            orchestration/engines.py::file_reads wrote for each (DESIGN §6.1) -#}
+        {%- set file_reads = fromjson(env_var('TEPAT_SPARK_FILE_READS', '{}')) -%}
         {%- for source in graph.sources.values() -%}
             {%- set relation = source.schema ~ '.' ~ source.identifier -%}
             {%- do run_query('create database if not exists ' ~ source.schema) -%}
-            {%- do run_query('drop table if exists ' ~ relation) -%}
-            {%- do run_query(
-                'create table ' ~ relation ~ " using parquet location '"
-                ~ root ~ '/' ~ source.schema ~ '/' ~ source.identifier ~ "'"
+            {#- a catalog that outlives the night (thrift) may hold it as a view or a table -#}
+            {%- set views = run_query(
+                "show views in " ~ source.schema ~ " like '" ~ source.identifier ~ "'"
             ) -%}
-            {%- if source.meta.get('spark_partition_by') -%}
-                {#- the catalog lists a folder's partitions only once told to look -#}
-                {%- do run_query('alter table ' ~ relation ~ ' recover partitions') -%}
-                {#- and knows their size only once measured (from the files' sizes, rows not
-                    read): without it the planner takes every partitioned table for huge and
-                    never broadcasts a join with one -#}
-                {%- do run_query('analyze table ' ~ relation ~ ' compute statistics noscan') -%}
+            {%- do run_query(
+                ('drop view if exists ' if views.rows | length > 0 else 'drop table if exists ')
+                ~ relation
+            ) -%}
+            {%- if relation in file_reads -%}
+                {%- for statement in file_reads[relation] -%}
+                    {%- do run_query(statement) -%}
+                {%- endfor -%}
+            {%- else -%}
+                {%- do run_query(
+                    'create table ' ~ relation ~ " using parquet location '"
+                    ~ root ~ '/' ~ source.schema ~ '/' ~ source.identifier ~ "'"
+                ) -%}
+                {%- if source.meta.get('spark_partition_by') -%}
+                    {#- the catalog lists a folder's partitions only once told to look -#}
+                    {%- do run_query('alter table ' ~ relation ~ ' recover partitions') -%}
+                    {#- and knows their size only once measured (from the files' sizes, rows
+                        not read): without it the planner takes every partitioned table for
+                        huge and never broadcasts a join with one -#}
+                    {%- do run_query('analyze table ' ~ relation ~ ' compute statistics noscan') -%}
+                {%- endif -%}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}

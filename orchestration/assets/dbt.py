@@ -147,7 +147,7 @@ def _hand_over_to_spark(
     folder for the night's tables (orchestration/engines.py)."""
     folders = engines.SparkFolders.of(settings.data_dir, context.run_id)
     started = time.monotonic()
-    done = engines.hand_over(settings.warehouse, folders, _source_relations())
+    done = engines.hand_over(settings.warehouse, folders, _source_relations(), settings.raw_dir)
     engines.start_build(folders)
     context.log.info(
         f"Handed the raw tables to Spark as Parquet ({done.describe()}) in "

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import json
 import shutil
 import tempfile
 import time
@@ -84,6 +85,9 @@ alter table meta.file_manifest add column if not exists mtime_ns bigint;
 alter table meta.file_manifest add column if not exists duplicate_of varchar;
 -- why a roster or BPS file is held back (DESIGN §4): recorded with 0 rows, none loaded
 alter table meta.file_manifest add column if not exists held_back_reason varchar;
+-- how another engine reads the file as the loader did (`tidy_form`; DESIGN §6.1): JSON of its
+-- delimiter, its columns' contract names in file order and the values its path gives
+alter table meta.file_manifest add column if not exists tidy_form varchar;
 -- The roster and BPS files held back whole (DESIGN §4), the one list dbt, `tepat run` and
 -- `tepat check` read: the loader writes the files it cannot use (decided_by = 'loader'),
 -- the raw table's GE gate those over their threshold (decided_by = its check's name).
@@ -106,7 +110,8 @@ RACY_SECONDS = 2
 
 _INSERT_MANIFEST = (
     "insert into meta.file_manifest (table_name, file_path, checksum, size_bytes, row_count, "
-    "loaded_at, removed_at, mtime_ns, duplicate_of) values (?, ?, ?, ?, ?, now(), null, ?, ?)"
+    "loaded_at, removed_at, mtime_ns, duplicate_of, tidy_form) "
+    "values (?, ?, ?, ?, ?, now(), null, ?, ?, ?)"
 )
 _INSERT_HELD_BACK = (
     "insert into meta.file_manifest (table_name, file_path, checksum, size_bytes, row_count, "
@@ -138,15 +143,19 @@ def sha256_of(path: Path) -> str:
     return _read_digest(path, check_utf8=False)[0]
 
 
-def _read_digest(path: Path, check_utf8: bool) -> tuple[str, bool | None]:
-    """The file's sha256 and, when asked, whether it all decodes as UTF-8 (else None), in one
-    pass over 1 MB blocks. ASCII blocks skip the decoder: ASCII is always valid UTF-8."""
+def _read_digest(path: Path, check_utf8: bool) -> tuple[str, bool | None, int | None]:
+    """The file's sha256 and, when asked, whether it all decodes as UTF-8 (else None) and
+    how many line breaks (`\n`) it has (else None), in one pass over 1 MB blocks. ASCII
+    blocks skip the decoder: ASCII is always valid UTF-8."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")() if check_utf8 else None
     is_utf8: bool | None = True if check_utf8 else None
+    lines: int | None = 0 if check_utf8 else None
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
+            if lines is not None:
+                lines += block.count(b"\n")
             if decoder is None or (block.isascii() and not decoder.getstate()[0]):
                 continue
             try:
@@ -158,7 +167,7 @@ def _read_digest(path: Path, check_utf8: bool) -> tuple[str, bool | None]:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             is_utf8 = False
-    return digest.hexdigest(), is_utf8
+    return digest.hexdigest(), is_utf8, lines
 
 
 @dataclass
@@ -213,6 +222,7 @@ def _stage_duckdb(
     is_utf8: bool | None = None,
     delimiter: str | None = None,
     columns: tuple[str, ...] = (),
+    read: dict | None = None,
 ) -> list[str]:
     """DuckDB reads the file itself. A CSV that is not UTF-8 (a Windows export) is first
     re-encoded from Windows-1252 into a temporary copy; the raw file is never touched.
@@ -222,7 +232,10 @@ def _stage_duckdb(
     and DuckDB's rejects table: a line with more or fewer fields than the header (a ragged
     line) does not throw DuckDB's sniffer off the whole file (it then reads one column and
     the file "lacks" its NIK column); it becomes a row with no values and `_baris_rusak`
-    (RAGGED_LINE), at its line, and the other lines load."""
+    (RAGGED_LINE), at its line, and the other lines load.
+
+    `read` gets the delimiter of a UTF-8 CSV DuckDB read as it is, without a ragged line:
+    a file another engine can read the same way (`tidy_form`, DESIGN §6.1)."""
     if suffix == ".csv" and not (_is_utf8(path) if is_utf8 is None else is_utf8):
         with tempfile.TemporaryDirectory(prefix="tepat-cp1252-") as folder:
             copy = Path(folder) / path.name
@@ -258,6 +271,8 @@ def _stage_duckdb(
         con.execute("drop table _csv_rejects")  # rejects accumulate over reads otherwise
         con.execute("drop table _csv_reject_scans")
         _add_rejected_lines(con, rejected)
+    elif read is not None:
+        read["delimiter"] = delimiter
     return names
 
 
@@ -399,6 +414,7 @@ def _stage_file(
     warnings: list[str] | None = None,
     raw_dir: Path | None = None,
     is_utf8: bool | None = None,
+    read: dict | None = None,
 ) -> list[str]:
     """Read one file into temp table `_incoming`, data columns first in file order (named
     __c0, __c1… or as the header names them); return the headers.
@@ -436,7 +452,7 @@ def _stage_file(
                 return _stage_arrow(con, table)
         if suffix in _DUCKDB_READERS:
             known = source.required_columns + source.optional_columns
-            return _stage_duckdb(con, path, suffix, warnings, is_utf8, delimiter, known)
+            return _stage_duckdb(con, path, suffix, warnings, is_utf8, delimiter, known, read)
     except duckdb.Error as error:
         first_line = str(error).strip().splitlines()[0]
         kind = "a Parquet file" if suffix == ".parquet" else f"a {suffix[1:].upper()} table"
@@ -458,7 +474,9 @@ def _load_file(
     path: Path,
     warnings: list[str] | None = None,
     is_utf8: bool | None = None,
-) -> int:
+    lines: int | None = None,
+) -> tuple[int, str | None]:
+    """Load one file into raw.<table>; returns its rows and its tidy form (`_tidy_form`)."""
     relative = path.relative_to(raw_dir).as_posix()
     folder_relative = path.relative_to(raw_dir / source.folder)
     try:
@@ -466,8 +484,9 @@ def _load_file(
     except ValueError as error:
         raise RawFileError(str(error)) from None
 
+    read: dict = {}
     headers = _stage_file(
-        con, path, source, extra.get("folder_kode_wilayah"), warnings, raw_dir, is_utf8
+        con, path, source, extra.get("folder_kode_wilayah"), warnings, raw_dir, is_utf8, read
     )
     known = source.required_columns + source.optional_columns
     canonical = [canonical_header(h, known) for h in headers]
@@ -544,7 +563,17 @@ def _load_file(
     if "_row_number" in staged:
         rows = con.execute("select count(*) from _incoming").fetchone()[0]
     con.execute("drop table _incoming")
-    return rows
+    tidy = source.folder == "registry" and "delimiter" in read and lines in (rows, rows + 1)
+    return rows, _tidy_form(read["delimiter"], canonical, extra) if tidy else None
+
+
+def _tidy_form(delimiter: str, columns: list[str], values: dict[str, str]) -> str:
+    """How another engine reads a file as the loader did (DESIGN §6.1), for the manifest:
+    a UTF-8 CSV, header on line 1, `delimiter`, `columns` (their contract names, in file
+    order), one record per line (the caller checked that its line breaks are its rows plus
+    the header's), each row taking the path's `values` (e.g. tanggal_snapshot)."""
+
+    return json.dumps({"delimiter": delimiter, "columns": columns, "values": values})
 
 
 def _raw_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
@@ -605,10 +634,15 @@ def _checksum(path: Path, source: RawSource, raw_dir: Path) -> str:
     return _checksum_and_utf8(path, source, raw_dir)[0]
 
 
-def _checksum_and_utf8(path: Path, source: RawSource, raw_dir: Path) -> tuple[str, bool | None]:
-    """`_checksum`, and for a CSV DuckDB may read whether it is UTF-8, in one read."""
+def _checksum_and_utf8(
+    path: Path, source: RawSource, raw_dir: Path
+) -> tuple[str, bool | None, int | None]:
+    """`_checksum`, and for a CSV DuckDB may read whether it is UTF-8 and its line breaks,
+    in one read."""
     is_bps = source.table == "bps_indicators"
-    checksum, is_utf8 = _read_digest(path, check_utf8=path.suffix.lower() == ".csv" and not is_bps)
+    checksum, is_utf8, lines = _read_digest(
+        path, check_utf8=path.suffix.lower() == ".csv" and not is_bps
+    )
     aliases = _bps_aliases(raw_dir) if is_bps else None
     if aliases:
         checksum = f"{checksum}+aliases:{sha256_of(aliases)}"
@@ -616,7 +650,7 @@ def _checksum_and_utf8(path: Path, source: RawSource, raw_dir: Path) -> tuple[st
         from orchestration.ingest.bps import READER_VERSION
 
         checksum = f"{checksum}+reader:{READER_VERSION}"
-    return checksum, is_utf8
+    return checksum, is_utf8, lines
 
 
 @dataclass(frozen=True)
@@ -652,6 +686,8 @@ class _Decision:
     is_utf8: bool | None = None
     original: str | None = None
     record: bool = False
+    #: line breaks in the file (CSV), counted with its checksum
+    lines: int | None = None
 
 
 class _Plan:
@@ -683,7 +719,7 @@ class _Plan:
                 return _Decision("unchanged", known.checksum)
             if known.duplicate_of is not None and holder == known.duplicate_of:
                 return _Decision("copy", known.checksum, original=holder)
-        checksum, is_utf8 = _checksum_and_utf8(path, self.source, self.raw_dir)
+        checksum, is_utf8, lines = _checksum_and_utf8(path, self.source, self.raw_dir)
         holder = self.holder.get(checksum)
         if holder not in (None, relative):
             same = known is not None and (known.checksum, known.duplicate_of) == (checksum, holder)
@@ -691,7 +727,7 @@ class _Plan:
         if known is not None and known.checksum == checksum and known.duplicate_of is None:
             self.holder[checksum] = relative
             return _Decision("unchanged", checksum)
-        return _Decision("load", checksum, is_utf8)
+        return _Decision("load", checksum, is_utf8, lines=lines)
 
     def loaded(self, relative: str, checksum: str) -> None:
         self.holder[checksum] = relative
@@ -856,7 +892,7 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
                 con.execute(
                     _INSERT_MANIFEST,
                     [source.table, relative, decision.checksum, stat.st_size, 0, mtime_ns,
-                     decision.original],
+                     decision.original, None],
                 )  # fmt: skip
                 con.execute("commit")
             elif known is not None and (known.size_bytes, known.mtime_ns) != (
@@ -878,7 +914,9 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
             if known is not None:  # a new file has no rows to retire
                 _retire_rows(con, source.table, relative)
             file_warnings: list[str] = []
-            rows = _load_file(con, source, raw_dir, path, file_warnings, decision.is_utf8)
+            rows, tidy_form = _load_file(
+                con, source, raw_dir, path, file_warnings, decision.is_utf8, decision.lines
+            )
             if _changed_since(path, stat):
                 con.execute("rollback")
                 _skip_still_copying(result, relative)
@@ -897,7 +935,7 @@ def sync_source(con: duckdb.DuckDBPyConnection, source: RawSource, raw_dir: Path
                 con.execute(
                     _INSERT_MANIFEST,
                     [source.table, relative, decision.checksum, stat.st_size, rows, mtime_ns,
-                     None],
+                     None, tidy_form],
                 )  # fmt: skip
             con.execute("commit")
         except (RawFileError, duckdb.Error) as error:
@@ -1085,7 +1123,7 @@ def sync_regions(con: duckdb.DuckDBPyConnection, version: str) -> SyncResult:
         )
         con.execute(
             _INSERT_MANIFEST,
-            ["kemendagri_wilayah", marker, marker, None, table.num_rows, None, None],
+            ["kemendagri_wilayah", marker, marker, None, table.num_rows, None, None, None],
         )
         con.execute("commit")
         result.loaded.append(marker)

@@ -56,12 +56,13 @@ def test_a_spark_night_publishes_the_marts_of_a_duckdb_night(on_duckdb, on_spark
     assert "spark/builds/" in definition[0][0]
 
 
-def test_the_registry_goes_to_spark_one_folder_per_snapshot(on_spark):
-    """DESIGN §6.1: the hand-over is partitioned, the registry by snapshot, the rosters by
-    programme-year, and Spark read every row of it (the parity above says which)."""
+def test_spark_reads_the_registry_files_itself(on_spark):
+    """DESIGN §6.1: the registry's tidy CSVs are not copied but linked, one folder per
+    snapshot and file, and Spark read every row of them itself (the parity tests say with
+    the same values and row numbers); the rosters are handed over by programme-year."""
     with duckdb.connect(str(on_spark.warehouse), read_only=True) as con:
-        snapshots = con.execute(
-            "select distinct tanggal_snapshot from raw.dtsen_anggota order by 1"
+        files = con.execute(
+            "select distinct tanggal_snapshot, _source_file from raw.dtsen_anggota order by 2"
         ).fetchall()
         programme_years = con.execute(
             "select count(distinct (folder_tahun, folder_kode_program)) from raw.roster_rows"
@@ -72,20 +73,48 @@ def test_the_registry_goes_to_spark_one_folder_per_snapshot(on_spark):
         ).fetchall()[0]
         raw_members = con.execute("select count(*) from raw.dtsen_anggota").fetchall()[0][0]
     handoff = on_spark.data_dir / "spark" / "handoff" / "raw"
-    assert sorted(p.name for p in (handoff / "dtsen_anggota").glob("tanggal_snapshot=*")) == [
-        f"tanggal_snapshot={date}" for (date,) in snapshots
+    links = sorted((handoff / "dtsen_anggota__files").rglob("anggota.csv"))
+    assert [link.relative_to(handoff / "dtsen_anggota__files").as_posix() for link in links] == [
+        f"f0/format_registri=dtsen/tanggal_snapshot={date}/_source_file="
+        + path.replace("/", "%2F")
+        + "/anggota.csv"
+        for date, path in files
     ]
-    assert len(snapshots) > 1
+    assert all(link.is_symlink() for link in links)
+    assert [link.resolve() for link in links] == [
+        (on_spark.raw_dir / path).resolve() for _, path in files
+    ]
+    assert len(files) > 1
+    # the Parquet copy keeps none of their rows: an empty file in the partition of nulls
+    assert [p.name for p in (handoff / "dtsen_anggota").glob("tanggal_snapshot=*")] == [
+        "tanggal_snapshot=__HIVE_DEFAULT_PARTITION__"
+    ]
     assert len(list((handoff / "roster_rows").glob("folder_tahun=*/folder_kode_program=*"))) == (
         programme_years
     )
-    assert members == (raw_members, len(snapshots))
+    assert members == (raw_members, len(files))
 
 
 def test_the_quarantine_per_file_is_the_same_on_both_engines(on_duckdb, on_spark):
     expected = quarantine_per_file(on_duckdb.warehouse)
     assert quarantine_per_file(on_spark.warehouse) == expected
     assert sum(row[4] for row in expected) > 0, "the demo data has quarantined rows"
+
+
+def test_the_quarantined_rows_point_at_the_same_lines_on_both_engines(on_duckdb, on_spark):
+    """Every quarantined row names the same file and line on both engines (the registry
+    files Spark reads itself: tests/spark/test_file_reads.py, row for row)."""
+
+    def rows(warehouse: Path) -> list[tuple]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute(
+                "select tabel, file_sumber, lembar, nomor_baris, kolom, alasan "
+                "from quarantine.quarantine_rows order by all"
+            ).fetchall()
+
+    expected = rows(on_duckdb.warehouse)
+    assert rows(on_spark.warehouse) == expected
+    assert len(expected) > 100
 
 
 def test_a_failing_mart_gate_on_spark_publishes_nothing(on_spark, tmp_path):
@@ -116,7 +145,12 @@ def test_a_failing_mart_gate_on_spark_publishes_nothing(on_spark, tmp_path):
     assert {p: p.stat().st_mtime_ns for p in handoff.glob("dtsen_*/**/*.parquet")} == (
         registry_files
     )
-    assert len(registry_files) >= 3 * 2
+    # one empty file per registry table: Spark read every registry file itself, here
+    # through links to this data folder's raw files
+    assert len(registry_files) == 3
+    links = list(handoff.glob("dtsen_anggota__files/**/anggota.csv"))
+    assert links
+    assert all(link.resolve().is_relative_to(paths.raw_dir.resolve()) for link in links)
     assert (handoff / "bps_indicators" / "part-0.parquet").stat().st_mtime_ns != bps_file
     assert os.readlink(paths.marts_dir) == release_before
     report = failure_report(result)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pytest
 
@@ -192,3 +194,59 @@ def test_run_and_dev_refuse_an_unknown_engine_before_starting(command, monkeypat
     assert result.exit_code == 2
     assert "Not started" in result.output
     assert "'postgres' is not an engine tepat runs on: use duckdb or spark" in result.output
+
+
+def test_the_registry_files_spark_reads_itself_are_linked_not_copied(tmp_path):
+    """DESIGN §6.1: a registry file with a tidy form is linked for Spark, its rows stay out
+    of the Parquet copy; once it needs tepat's reader (here: saved again as Windows-1252)
+    its rows are handed over as Parquet and the link goes."""
+    from orchestration.ingest.loader import sync_source
+    from orchestration.ingest.sources import SOURCES_BY_TABLE
+
+    raw = tmp_path / "raw"
+    header = "id_keluarga,no_kk,kode_wilayah,desil,status_bangunan\n"
+    march = raw / "registry" / "2025-03-31" / "keluarga.csv"
+    june = raw / "registry" / "2025-06-30" / "keluarga.csv"
+    for path, rows in ((march, "K1,1,5371011001,2,sewa\nK2,2,5371011001,3,sewa\n"),
+                       (june, "K1,1,5371011001,2,Désa\n")):  # fmt: skip
+        path.parent.mkdir(parents=True)
+        path.write_bytes((header + rows).encode("cp1252" if path == june else "utf-8"))
+    before = march.read_bytes()
+    warehouse = tmp_path / "warehouse.duckdb"
+    keluarga = SOURCES_BY_TABLE["dtsen_keluarga"]
+    with duckdb.connect(str(warehouse)) as con:
+        sync_source(con, keluarga, raw)
+    folders = engines.SparkFolders.of(tmp_path / "data", "run-1")
+    tables = {"raw.dtsen_keluarga": ["tanggal_snapshot"]}
+    handoff = folders.handoff / "raw" / "dtsen_keluarga"
+    links = handoff.with_name("dtsen_keluarga__files")
+
+    done = engines.hand_over(warehouse, folders, tables, raw_dir=raw)
+    assert (done.rows, done.written, done.linked) == (1, 1, 1)
+    assert "1 registry files Spark reads itself" in done.describe()
+    assert sorted(p.name for p in handoff.glob("tanggal_snapshot=*")) == [
+        "tanggal_snapshot=2025-06-30"
+    ]
+    [link] = links.rglob("keluarga.csv")
+    assert link.relative_to(links).as_posix() == (
+        "f0/format_registri=dtsen/tanggal_snapshot=2025-03-31/"
+        "_source_file=registry%2F2025-03-31%2Fkeluarga.csv/keluarga.csv"
+    )
+    assert link.is_symlink() and link.resolve() == march.resolve()
+    assert march.read_bytes() == before
+    reads = json.loads((folders.handoff / engines.READS_FILE).read_text())
+    assert list(reads) == ["raw.dtsen_keluarga"]
+    assert reads["raw.dtsen_keluarga"][-1].startswith("create view raw.dtsen_keluarga as ")
+    assert folders.environment()["TEPAT_SPARK_FILE_READS"] == json.dumps(reads, indent=1)
+
+    # March saved again as Windows-1252: tepat's reader reads it, its rows go as Parquet
+    march.write_bytes(
+        (header + "K1,1,5371011001,2,sewa\nK2,2,5371011001,3,Désa\n").encode("cp1252")
+    )
+    with duckdb.connect(str(warehouse)) as con:
+        sync_source(con, keluarga, raw)
+    again = engines.hand_over(warehouse, folders, tables, raw_dir=raw)
+    assert (again.rows, again.written, again.kept, again.linked) == (2, 1, 1, 0)
+    assert not links.exists()
+    assert json.loads((folders.handoff / engines.READS_FILE).read_text()) == {}
+    assert _handed_over(handoff) == _warehouse_rows(warehouse, "raw.dtsen_keluarga")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from pathlib import Path
@@ -512,9 +513,10 @@ def test_a_changed_csv_is_read_once_before_duckdb_loads_it(tmp_path, con, monkey
 def test_checksum_and_utf8_in_one_pass(tmp_path, data, expected):
     path = tmp_path / "f.csv"
     path.write_bytes(data)
-    checksum, is_utf8 = loader._read_digest(path, check_utf8=True)
+    checksum, is_utf8, lines = loader._read_digest(path, check_utf8=True)
     assert checksum == hashlib.sha256(data).hexdigest()
     assert is_utf8 is expected
+    assert lines == data.count(b"\n")  # whether each record is one line (DESIGN §6.1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -565,3 +567,47 @@ def test_pending_changes_works_on_a_read_only_warehouse(tmp_path):
         assert loader.pending_changes(reader, KELUARGA, raw) == []  # no files, none loaded
         assert not loader.regions_pending(reader, "0-test")
         assert loader.regions_pending(reader, "0-newer")
+
+
+def test_the_manifest_says_which_registry_files_another_engine_can_read_as_is(tmp_path, con):
+    """DESIGN §6.1: a registry CSV DuckDB read as it is (UTF-8, header on line 1, one record
+    per line) gets its tidy form; Spark then reads that file itself. Anything that needed
+    more than that keeps none, and is handed over as the loader's rows."""
+    snapshot = tmp_path / "registry" / "2025-06-30"
+    header = "ID Keluarga;No. KK;kode_wilayah;desil;status_bangunan\r\n"
+    write(snapshot / "keluarga.csv", header + "K1;5371010101200001;5371011001;2;sewa\r\n")
+    # a quoted line break: two lines, one record; Spark's block reader would split it
+    write(
+        tmp_path / "registry" / "2025-03-31" / "keluarga.csv",
+        header.replace("\r", "")
+        + 'K2;5371010101200002;5371011001;2;"lantai\ntanah"\n'
+        + "K4;5371010101200004;5371011001;3;sewa\n",
+    )
+    # Windows-1252: read through a re-encoded copy
+    (tmp_path / "registry" / "2024-12-31").mkdir()
+    (tmp_path / "registry" / "2024-12-31" / "keluarga.csv").write_bytes(
+        (header + "K3;1;2;3;ü\r\n").encode("cp1252")
+    )
+    write(
+        tmp_path / "registry" / "2024-09-30" / "keluarga.csv", header
+    )  # a header alone: no rows, still tidy
+    sync_source(con, KELUARGA, tmp_path)
+    forms = dict(
+        con.execute(
+            "select file_path, tidy_form from meta.file_manifest where removed_at is null"
+        ).fetchall()
+    )
+    assert json.loads(forms["registry/2025-06-30/keluarga.csv"]) == {
+        "delimiter": ";",
+        "columns": ["id_keluarga", "no_kk", "kode_wilayah", "desil", "status_bangunan"],
+        "values": {"tanggal_snapshot": "2025-06-30", "format_registri": "dtsen"},
+    }
+    assert forms["registry/2025-03-31/keluarga.csv"] is None
+    assert forms["registry/2024-12-31/keluarga.csv"] is None
+    assert json.loads(forms["registry/2024-09-30/keluarga.csv"])["delimiter"] == ";"
+
+
+def test_rosters_keep_no_tidy_form(tmp_path, con):
+    write(tmp_path / "rosters/5371/2025/PKH/tahap1.csv", "nik,no_kk\n5371011505800001,1\n")
+    sync_source(con, ROSTERS, tmp_path)
+    assert con.execute("select tidy_form from meta.file_manifest").fetchall() == [(None,)]
