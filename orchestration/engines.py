@@ -196,7 +196,10 @@ def hand_over(
             shutil.rmtree(links, ignore_errors=True)
             if tidy:
                 forms = _link_tidy_files(links, Path(raw_dir), tidy)
-                reads[relation] = file_reads(relation, columns, forms, folders, partition_by)
+                loaded = {path: form["loaded"] for path, form in tidy.items()}
+                reads[relation] = file_reads(
+                    relation, columns, forms, folders, partition_by, loaded
+                )
                 done.linked += sum(len(files) for _, files in forms)
     folders.handoff.mkdir(parents=True, exist_ok=True)
     (folders.handoff / READS_FILE).write_text(json.dumps(reads, indent=1))
@@ -205,7 +208,8 @@ def hand_over(
 
 def _tidy_files(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, dict]:
     """The files of a raw table the loader recorded a tidy form for (DESIGN §6.1): path
-    (relative to data/raw/) → the form (delimiter, columns, values)."""
+    (relative to data/raw/) → the form (format, delimiter or Parquet columns, columns,
+    values), with what the loader found in `loaded`: its rows and bytes."""
     schema, table = relation.split(".")
     has_forms = con.execute(
         "select count(*) from duckdb_columns() where schema_name = 'meta' "
@@ -214,23 +218,26 @@ def _tidy_files(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, dict
     if schema != "raw" or not has_forms:
         return {}
     rows = con.execute(
-        "select file_path, tidy_form from meta.file_manifest where table_name = ? "
-        "and removed_at is null and tidy_form is not null order by file_path",
+        "select file_path, tidy_form, row_count, size_bytes from meta.file_manifest "
+        "where table_name = ? and removed_at is null and tidy_form is not null "
+        "order by file_path",
         [table],
     ).fetchall()
-    return {path: json.loads(form) for path, form in rows}
+    return {path: json.loads(form) | {"loaded": [count, size]} for path, form, count, size in rows}
 
 
 def _link_tidy_files(
     links: Path, raw_dir: Path, tidy: Mapping[str, dict]
 ) -> list[tuple[dict, list[str]]]:
     """Link each tidy file into `links/f<k>/<value>=…/_source_file=<path>/<name>`, one folder
-    per form (delimiter, columns, which values): Spark reads a form's files as one table,
+    per form (format, delimiter or Parquet columns, which values): Spark reads a form's
+    files as one table,
     the path's values and the file's path from the folder names. A link, not a copy: the
     raw file is neither copied nor touched. Returns each form with its files."""
     forms: dict[str, tuple[dict, list[str]]] = {}
     for path, form in tidy.items():
-        key = json.dumps([form["delimiter"], form["columns"], sorted(form["values"])])
+        shape = {name: value for name, value in form.items() if name != "loaded"}
+        key = json.dumps(shape | {"values": sorted(form["values"])}, sort_keys=True)
         forms.setdefault(key, (form, []))[1].append(path)
     for k, (form, files) in enumerate(forms.values()):
         keys = (*sorted(form["values"]), "_source_file")
@@ -249,7 +256,8 @@ def _spark_literal(text: str) -> str:
 
 
 #: DuckDB's types of the raw tables' columns, as Spark names them.
-_SPARK_TYPES = {"VARCHAR": "string", "BIGINT": "bigint", "INTEGER": "int", "BOOLEAN": "boolean"}
+_SPARK_TYPES = {"VARCHAR": "string", "BIGINT": "bigint", "INTEGER": "int", "SMALLINT": "smallint",
+                "TINYINT": "tinyint", "BOOLEAN": "boolean", "DATE": "date"}  # fmt: skip
 
 
 def file_reads(
@@ -257,16 +265,22 @@ def file_reads(
     columns: Sequence[tuple[str, str]],
     forms: Sequence[tuple[dict, list[str]]],
     folders: SparkFolders,
-    partition_by: Sequence[str] = (),
+    partition_by: Sequence[str],
+    loaded: Mapping[str, Sequence[int]],
 ) -> list[str]:
     """The Spark SQL that makes the dbt source `relation` (the warehouse's `columns`) the
     Parquet copy of the loader's rows plus the tidy files Spark reads itself (DESIGN §6.1),
     run at the start of the dbt build (macro `register_raw_sources`):
 
     - `<relation>__handed`: the Parquet copy (`hand_over`);
-    - `<relation>__files_<k>`: the linked files of form k, as CSV, every column text;
-    - `<relation>__read`: what Spark read of them, in the night's build folder, with each
-      row's block of its file (`_block`) and place in Spark's reading (`_position`);
+    - `<relation>__files_<k>`: the linked files of form k: CSV, every column text, or
+      Parquet with the files' columns;
+    - `<relation>__read`: what Spark read of them, every value as text, in the night's
+      build folder, with each row's block of its file (`_block`) and place in Spark's
+      reading (`_position`: consecutive within a block; a Parquet file's row index);
+    - a check that Spark read as many rows of each file as the loader did (`loaded`:
+      path → rows, bytes, from the manifest) and the file still has its size: if not, the
+      night stops there, naming the file;
     - the view `<relation>`: both, each tidy row numbered as the loader numbers it (the
       header is row 1): its place in its block plus the rows of the file's earlier blocks.
     """
@@ -286,20 +300,39 @@ def file_reads(
     for k, (form, _) in enumerate(forms):
         values = sorted(form["values"])
         files = f"{relation}__files_{k}"
-        data = ", ".join(f"c{i} string" for i in range(len(form["columns"])))
         partitions = ", ".join(f"{name} string" for name in (*values, "_source_file"))
-        options = {"header": "true", "sep": form["delimiter"], "quote": '"', "escape": '"',
-                   "multiLine": "false", "encoding": "UTF-8", "mode": "FAILFAST"}  # fmt: skip
         location = folders.handoff / schema / (table + FILES_SUFFIX) / f"f{k}"
+        if form.get("format") == "parquet":
+            data = ", ".join(
+                f"`{name}` {_SPARK_TYPES[kind]}"
+                for name, kind in zip(form["names"], form["types"], strict=True)
+            )
+            using = "parquet"
+            position = {
+                name: f"cast(`{original}` as string)"
+                for name, original in zip(form["columns"], form["names"], strict=True)
+            }
+            block = "0L as _block, _metadata.row_index as _position"
+        else:
+            data = ", ".join(f"c{i} string" for i in range(len(form["columns"])))
+            options = {"header": "true", "sep": form["delimiter"], "quote": '"', "escape": '"',
+                       "multiLine": "false", "encoding": "UTF-8", "mode": "FAILFAST"}  # fmt: skip
+            using = (
+                "csv options ("
+                + ", ".join(f"{key} {_spark_literal(value)}" for key, value in options.items())
+                + ")"
+            )
+            position = {name: f"c{i}" for i, name in enumerate(form["columns"])}
+            block = (
+                "_metadata.file_block_start as _block, monotonically_increasing_id() as _position"
+            )
         statements += [
             f"drop table if exists {files}",
-            f"create table {files} ({data}, {partitions}) using csv options ("
-            + ", ".join(f"{key} {_spark_literal(value)}" for key, value in options.items())
-            + f") partitioned by ({', '.join((*values, '_source_file'))}) "
+            f"create table {files} ({data + ', ' if data else ''}{partitions}) using {using} "
+            f"partitioned by ({', '.join((*values, '_source_file'))}) "
             f"location {_spark_literal(str(location))}",
             f"alter table {files} recover partitions",
         ]
-        position = {name: f"c{i}" for i, name in enumerate(form["columns"])}
         select = []
         for name, kind in columns:
             spark_type = _SPARK_TYPES.get(kind, "string")
@@ -312,8 +345,7 @@ def file_reads(
             else:
                 select.append(f"cast(null as {spark_type}) as `{name}`")
         branches.append(
-            f"select {', '.join(select)}, _metadata.file_block_start as _block, "
-            f"monotonically_increasing_id() as _position from {files}"
+            f"select {', '.join(select)}, {block}, _metadata.file_size as _file_size from {files}"
         )
     read = folders.build / f"{schema}.db" / f"{table}__read"
     listed = ", ".join(f"`{name}`" for name in names)
@@ -323,10 +355,25 @@ def file_reads(
         else f"r.`{name}`"
         for name in names
     )
+    expected = ", ".join(
+        f"({_spark_literal(path)}, {rows}L, {size}L)" for path, (rows, size) in loaded.items()
+    )
     statements += [
         f"drop table if exists {relation}__read",
         f"create table {relation}__read using parquet location {_spark_literal(str(read))} as "
         + " union all ".join(branches),
+        # Spark read each file whole, as the loader did, or the night stops saying which
+        "select raise_error(concat('Spark read ', coalesce(spark.rows, 0), ' rows of ', "
+        "loader.file, ' where the loader read ', loader.rows, ' (the file has ', "
+        "coalesce(spark.bytes, loader.bytes), ' bytes, ', loader.bytes, ' when it was "
+        "loaded): the file changed after it was loaded, or Spark reads it otherwise than "
+        "tepat. What to do: run the night again; if this repeats, save the file again as "
+        "CSV UTF-8 and put it in the same place.')) "
+        f"from (values {expected}) as loader(file, rows, bytes) left join ("
+        "select _source_file, count(*) as rows, max(_file_size) as bytes from "
+        f"{relation}__read group by _source_file) as spark on spark._source_file = "
+        "loader.file where coalesce(spark.rows, 0) <> loader.rows "
+        "or spark.bytes <> loader.bytes",
         f"create view {relation} as select {listed} from {relation}__handed "
         f"union all select {numbered} from {relation}__read as r join ("
         "select _source_file, _block, min(_position) as _first, coalesce(sum(count(*)) over "

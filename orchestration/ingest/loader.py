@@ -44,6 +44,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
+import re
 import shutil
 import tempfile
 import time
@@ -103,6 +104,14 @@ create table if not exists meta.held_back_files (
 #: Raw tables whose files are held back whole when they fail their gate, instead of
 #: stopping the night (DESIGN §4): one agency's roster, one BPS table.
 HELD_BACK_TABLES = frozenset({"roster_rows", "bps_indicators"})
+
+#: Parquet types whose values DuckDB and Spark print alike as text (a double or a timestamp
+#: prints differently): a registry Parquet file with only these can be read by Spark itself.
+PARQUET_TYPES_READ_ALIKE = frozenset(
+    {"VARCHAR", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "BOOLEAN", "DATE"}
+)
+#: A Parquet column name Spark's SQL can quote as it is (no backtick, no control character).
+_PLAIN_NAME = re.compile(r"[^`\x00-\x1f]+")
 
 #: A file modified this recently when it was looked at keeps no mtime_ns in the manifest
 #: (it could change again within the same timestamp tick): the next run hashes it.
@@ -234,8 +243,9 @@ def _stage_duckdb(
     the file "lacks" its NIK column); it becomes a row with no values and `_baris_rusak`
     (RAGGED_LINE), at its line, and the other lines load.
 
-    `read` gets the delimiter of a UTF-8 CSV DuckDB read as it is, without a ragged line:
-    a file another engine can read the same way (`tidy_form`, DESIGN §6.1)."""
+    `read` gets the delimiter of a UTF-8 CSV DuckDB read as it is, without a ragged line,
+    or the columns of a Parquet file whose values print alike on every engine: a file
+    another engine can read the same way (`tidy_form`, DESIGN §6.1)."""
     if suffix == ".csv" and not (_is_utf8(path) if is_utf8 is None else is_utf8):
         with tempfile.TemporaryDirectory(prefix="tepat-cp1252-") as folder:
             copy = Path(folder) / path.name
@@ -255,7 +265,18 @@ def _stage_duckdb(
             # written as UTF-8 above
             return _stage_duckdb(con, copy, suffix, None, True, delimiter, columns)
     if suffix != ".csv":
-        return _create_incoming(con, "read_parquet(?)", [str(path)], "::varchar")
+        names = _create_incoming(con, "read_parquet(?)", [str(path)], "::varchar")
+        if read is not None:
+            typed = con.execute("describe select * from read_parquet(?)", [str(path)]).fetchall()
+            types = [row[1] for row in typed]
+            folded = {name.lower() for name in names}
+            if (
+                all(kind in PARQUET_TYPES_READ_ALIKE for kind in types)
+                and len(folded) == len(names)
+                and all(_PLAIN_NAME.fullmatch(name) for name in names)
+            ):
+                read["parquet"] = list(zip(names, types, strict=True))
+        return names
     if delimiter is None:
         delimiter = _csv_delimiter(path, columns)
     names = _create_incoming(
@@ -476,7 +497,14 @@ def _load_file(
     is_utf8: bool | None = None,
     lines: int | None = None,
 ) -> tuple[int, str | None]:
-    """Load one file into raw.<table>; returns its rows and its tidy form (`_tidy_form`)."""
+    """Load one file into raw.<table>; returns its rows and its tidy form: how another
+    engine reads the file as the loader did (DESIGN §6.1), for the manifest, or None.
+
+    A registry file has one when DuckDB read it as it is: a UTF-8 CSV, header on line 1, no
+    ragged line, one record per line (its line breaks, counted with its checksum, are its
+    rows plus the header's): `delimiter`; or a Parquet file of types that print alike
+    (PARQUET_TYPES_READ_ALIKE): its column `names` and `types`. With `columns` (the
+    contract's names, in file order) and the `values` its path gives (tanggal_snapshot…)."""
     relative = path.relative_to(raw_dir).as_posix()
     folder_relative = path.relative_to(raw_dir / source.folder)
     try:
@@ -563,17 +591,16 @@ def _load_file(
     if "_row_number" in staged:
         rows = con.execute("select count(*) from _incoming").fetchone()[0]
     con.execute("drop table _incoming")
-    tidy = source.folder == "registry" and "delimiter" in read and lines in (rows, rows + 1)
-    return rows, _tidy_form(read["delimiter"], canonical, extra) if tidy else None
-
-
-def _tidy_form(delimiter: str, columns: list[str], values: dict[str, str]) -> str:
-    """How another engine reads a file as the loader did (DESIGN §6.1), for the manifest:
-    a UTF-8 CSV, header on line 1, `delimiter`, `columns` (their contract names, in file
-    order), one record per line (the caller checked that its line breaks are its rows plus
-    the header's), each row taking the path's `values` (e.g. tanggal_snapshot)."""
-
-    return json.dumps({"delimiter": delimiter, "columns": columns, "values": values})
+    if source.folder != "registry":
+        return rows, None
+    if "delimiter" in read and lines in (rows, rows + 1):
+        form = {"format": "csv", "delimiter": read["delimiter"], "columns": canonical}
+    elif "parquet" in read:
+        names, types = zip(*read["parquet"], strict=True) if read["parquet"] else ((), ())
+        form = {"format": "parquet", "columns": canonical, "names": names, "types": types}
+    else:
+        return rows, None
+    return rows, json.dumps(form | {"values": extra})
 
 
 def _raw_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:

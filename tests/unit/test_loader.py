@@ -598,6 +598,7 @@ def test_the_manifest_says_which_registry_files_another_engine_can_read_as_is(tm
         ).fetchall()
     )
     assert json.loads(forms["registry/2025-06-30/keluarga.csv"]) == {
+        "format": "csv",
         "delimiter": ";",
         "columns": ["id_keluarga", "no_kk", "kode_wilayah", "desil", "status_bangunan"],
         "values": {"tanggal_snapshot": "2025-06-30", "format_registri": "dtsen"},
@@ -611,3 +612,32 @@ def test_rosters_keep_no_tidy_form(tmp_path, con):
     write(tmp_path / "rosters/5371/2025/PKH/tahap1.csv", "nik,no_kk\n5371011505800001,1\n")
     sync_source(con, ROSTERS, tmp_path)
     assert con.execute("select tidy_form from meta.file_manifest").fetchall() == [(None,)]
+
+
+def test_a_registry_parquet_file_keeps_a_tidy_form_when_its_values_print_alike(tmp_path, con):
+    """DESIGN §6.1: text, whole numbers and dates print the same on DuckDB and Spark, so
+    Spark reads such a Parquet file itself; a double does not (6.0E7 against 60000000.0)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = {
+        "ID Keluarga": ["K1", "K2"],
+        "No. KK": ["5371010101200001", "5371010101200002"],
+        "kode_wilayah": ["5371011001", None],
+        "desil": pa.array([1, 2], pa.int64()),
+    }
+    for snapshot, extra in (("2025-03-31", pa.array([1, 2], pa.int32())),
+                            ("2025-06-30", pa.array([1.5, 2.0]))):  # fmt: skip
+        (tmp_path / "registry" / snapshot).mkdir(parents=True)
+        table = pa.table(columns | {"penghasilan": extra})
+        pq.write_table(table, tmp_path / "registry" / snapshot / "keluarga.parquet")
+    sync_source(con, KELUARGA, tmp_path)
+    forms = dict(con.execute("select file_path, tidy_form from meta.file_manifest").fetchall())
+    assert json.loads(forms["registry/2025-03-31/keluarga.parquet"]) == {
+        "format": "parquet",
+        "columns": ["id_keluarga", "no_kk", "kode_wilayah", "desil", "penghasilan"],
+        "names": ["ID Keluarga", "No. KK", "kode_wilayah", "desil", "penghasilan"],
+        "types": ["VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "INTEGER"],
+        "values": {"tanggal_snapshot": "2025-03-31", "format_registri": "dtsen"},
+    }
+    assert forms["registry/2025-06-30/keluarga.parquet"] is None
