@@ -29,7 +29,7 @@ from orchestration.progress import DbtNodeCounter
 from orchestration.project import dbt_project, prune_invocation_targets
 from orchestration.quality.gate import failures_in_run
 from orchestration.quality.history import dbt_results_frame, record
-from orchestration.quality.report import dbt_failure_report
+from orchestration.quality.report import dbt_failure_report, dbt_start_failure_report
 from orchestration.resources import (
     DUCKDB_WRITER_POOL,
     QUIET_DBT_TAG,
@@ -116,10 +116,14 @@ def _build_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settin
         # What `invocation.stream()` does, plus one line per model dbt starts (n of N) in
         # the run's events: `tepat run` and the Dagster UI show which model is being built.
         counter = DbtNodeCounter(total=len(context.selected_asset_keys))
+        errors: list[str] = []  # what dbt said went wrong, if it stops before any node
         for event in invocation.stream_raw_events():
             line = counter.line_for(event.raw_event)
             if line:
                 context.log.info(line)
+            info = event.raw_event.get("info", {})
+            if info.get("level") == "error" and info.get("msg"):
+                errors.append(str(info["msg"]))
             yield from event.to_default_asset_events(
                 manifest=invocation.manifest,
                 dagster_dbt_translator=invocation.dagster_dbt_translator,
@@ -127,7 +131,14 @@ def _build_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settin
                 target_path=invocation.target_path,
                 project=invocation.project,
             )
-    run_results = invocation.get_artifact("run_results.json")
+    try:
+        run_results = invocation.get_artifact("run_results.json")
+    except FileNotFoundError:
+        # dbt stopped before it ran a node (its on-run-start failed): no results to report
+        prune_invocation_targets(Path(invocation.project_dir) / invocation.target_path)
+        report = dbt_start_failure_report(errors)
+        context.log.error(report)
+        raise dg.Failure(description=report) from None
     prune_invocation_targets(Path(invocation.project_dir) / invocation.target_path)
     record(settings.warehouse, dbt_results_frame(run_results, context.run_id))
     if spark is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +142,30 @@ _SPARK_OUT_OF_MEMORY = (
     "java.lang.OutOfMemoryError",
     "Unable to acquire",
 )
+
+
+#: The sentence Spark's read of the registry files ends with when it read a file otherwise
+#: than the loader (orchestration/engines.py::file_reads): already in plain words.
+_SPARK_READ_OTHERWISE = re.compile(r"Spark read \d+ rows of .*?put it in the same place\.", re.S)
+
+
+def dbt_start_failure_report(errors: list[str]) -> str:
+    """dbt stopped before it built anything (its on-run-start failed, e.g. Spark read a
+    registry file otherwise than the loader): what it said, in plain words where tepat
+    wrote them, masked."""
+    text = "\n".join(errors)
+    found = _SPARK_READ_OTHERWISE.search(text)
+    if found:
+        said = mask_text(found.group(0))
+    else:
+        lines = [line.strip() for line in mask_text(text).splitlines() if line.strip()]
+        said = (
+            "dbt said: " + " ".join(lines[:3]) + ". What to do: check the run log (README "
+            '"Scaling out" for a Spark engine\'s settings) and run again.'
+            if lines
+            else "dbt gave no reason. What to do: see the run log, and run again."
+        )
+    return f"The warehouse build stopped before building any model. {said}"
 
 
 def _spark_memory_problem(model: str, message: str) -> str | None:

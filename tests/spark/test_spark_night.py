@@ -158,6 +158,41 @@ def test_a_failing_mart_gate_on_spark_publishes_nothing(on_spark, tmp_path):
     assert FAILING_COLUMN in report
 
 
+def test_a_registry_file_spark_reads_otherwise_than_the_loader_stops_the_night(on_spark, tmp_path):
+    """DESIGN §6.1: Spark must read each registry file as the loader did. Here the manifest
+    says the loader read one row more than the file has (as when a new export is copied
+    over a snapshot mid-night): the night stops before any model and says which file."""
+    from orchestration.night import ensure_dagster_home, execute_nightly
+    from orchestration.night_report import failure_report
+    from orchestration.paths import Paths
+
+    data = tmp_path / "data"
+    shutil.copytree(on_spark.data_dir, data, symlinks=True)
+    before = {p.name: p.read_bytes() for p in sorted((data / "marts").glob("*.parquet"))}
+    with duckdb.connect(str(data / "warehouse.duckdb")) as con:
+        [(file, rows)] = con.execute(
+            "update meta.file_manifest set row_count = row_count + 1 where file_path = ("
+            "select min(file_path) from meta.file_manifest where tidy_form is not null "
+            "and removed_at is null and table_name = 'dtsen_anggota') and removed_at is null "
+            "returning file_path, row_count"
+        ).fetchall()
+
+    with isolated_tepat(tmp_path):
+        os.environ["TEPAT_ENGINE"] = "spark"
+        paths = Paths.from_env()
+        ensure_dagster_home()
+        result = execute_nightly(paths, force=True)
+    assert not result.success
+    report = failure_report(result)
+    assert (
+        f"The warehouse build stopped before building any model. Spark read {rows - 1} rows "
+        f"of {file} where the loader read {rows} "
+    ) in report
+    assert "What to do: run the night again" in report
+    assert "Traceback" not in report and "FileNotFoundError" not in report
+    assert {p.name: p.read_bytes() for p in sorted(paths.marts_dir.glob("*.parquet"))} == before
+
+
 def test_a_night_on_a_standalone_cluster_publishes_the_same_marts(raw, on_duckdb, tmp_path):
     """A master and two workers from the pyspark package on 127.0.0.1; dbt's Spark driver
     sends its tasks to them (the master lists the finished application)."""

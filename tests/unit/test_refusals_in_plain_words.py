@@ -497,3 +497,18 @@ def test_a_bps_alias_file_without_its_columns_is_named(tmp_path, con):
     write(tmp_path / "referensi/alias_wilayah_bps.csv", "nama,kode\nToli-Toli,7204\n")
     message = told(con, BPS, tmp_path)
     assert_plain(message, "referensi/alias_wilayah_bps.csv", "bps_name,province_code,kode_wilayah")
+
+
+def test_dbt_stopping_before_any_model_says_what_dbt_said_masked():
+    """An on-run-start that fails leaves no run results: the report quotes dbt's error lines
+    (NIK-like values masked) instead of a Python traceback. The Spark file check's own
+    sentence is passed on as it is: tests/spark/test_spark_night.py."""
+    from orchestration.quality.report import dbt_start_failure_report
+
+    report = dbt_start_failure_report(
+        ["Database Error", "  value 5371011505800001 cannot be read", "  at line 3"]
+    )
+    assert report.startswith("The warehouse build stopped before building any model. dbt said:")
+    assert "5371011505800001" not in report
+    assert "What to do" in report
+    assert "dbt gave no reason" in dbt_start_failure_report([])
