@@ -4,10 +4,11 @@ Spark for national scale (README "Scaling out").
 On Spark the night goes: the loader and the raw gates work in the DuckDB warehouse as on
 DuckDB (same row rules, quarantine, thresholds); the raw tables are handed to Spark
 (`hand_over`): the registry files the loader read as they are (their tidy form) are linked
-for Spark to read itself, in parallel (`file_reads`), the other rows go as Parquet; dbt builds every model on Spark into one folder of Parquet tables per
-night; then DuckDB views over those tables take the place of the models in the warehouse
-(`attach_spark_tables`), so the mart gates, the publication, `tepat check`, the exports and
-`marts.duckdb` read them unchanged.
+for Spark to read itself, in parallel (`file_reads`), the other rows go as Parquet; dbt
+builds every model on Spark into one folder of Parquet tables per night; then DuckDB views
+over those tables take the place of the models in the warehouse (`attach_spark_tables`), so
+the mart gates, the publication, `tepat check`, the exports and `marts.duckdb` read them
+unchanged.
 
 Chosen by the environment, as the data directory is: `TEPAT_ENGINE=spark` (or `tepat run
 --engine spark`) with `TEPAT_SPARK_MASTER` (default `local[*]`, or `spark://host:7077`), or
