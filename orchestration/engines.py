@@ -233,9 +233,9 @@ def _link_tidy_files(
 ) -> list[tuple[dict, list[str]]]:
     """Link each tidy file into `links/f<k>/<value>=…/_source_file=<path>/<name>`, one folder
     per form (format, delimiter or Parquet columns, which values): Spark reads a form's
-    files as one table,
-    the path's values and the file's path from the folder names. A link, not a copy: the
-    raw file is neither copied nor touched. Returns each form with its files."""
+    files as one table, the path's values and the file's path from the folder names. A
+    link, not a copy: the raw file is neither copied nor touched. Returns each form with
+    its files."""
     forms: dict[str, tuple[dict, list[str]]] = {}
     for path, form in tidy.items():
         shape = {name: value for name, value in form.items() if name != "loaded"}
@@ -446,7 +446,7 @@ def _hand_over_table(
         done.removed += 1
     after = {path: fingerprint for path, (_, fingerprint) in partitions.items()}
     state_file.write_text(json.dumps({"layout": layout, "partitions": after}, indent=1))
-    return [(name, kind) for name, kind in columns]
+    return columns
 
 
 #: Hive's name for a null partition value, which Spark reads back as null.

@@ -512,7 +512,8 @@ def _load_file(
     except ValueError as error:
         raise RawFileError(str(error)) from None
 
-    read: dict = {}
+    # what the reader learns of how another engine could read a registry file the same way
+    read: dict | None = {} if source.folder == "registry" else None
     headers = _stage_file(
         con, path, source, extra.get("folder_kode_wilayah"), warnings, raw_dir, is_utf8, read
     )
@@ -591,7 +592,7 @@ def _load_file(
     if "_row_number" in staged:
         rows = con.execute("select count(*) from _incoming").fetchone()[0]
     con.execute("drop table _incoming")
-    if source.folder != "registry":
+    if read is None:
         return rows, None
     if "delimiter" in read and lines in (rows, rows + 1):
         form = {"format": "csv", "delimiter": read["delimiter"], "columns": canonical}
