@@ -50,8 +50,10 @@ create table if not exists meta.build_state (
     code_state varchar,
     built_at timestamp not null,
     published_release varchar,      -- the data/marts release the run published, if it did
-    published_at timestamp
+    published_at timestamp,
+    source_states varchar           -- JSON: the state of each dbt source (DESIGN §6.2)
 );
+alter table meta.build_state add column if not exists source_states varchar;
 """
 
 
@@ -180,12 +182,126 @@ def still_published(marts_dir: str | Path, published: Published | None) -> Publi
     return None
 
 
-def record_build(con: duckdb.DuckDBPyConnection, run_id: str, fingerprint: Fingerprint) -> None:
+def record_build(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    fingerprint: Fingerprint,
+    states: dict[str, str] | None = None,
+) -> None:
+    """A complete build: what it read (`states`: each dbt source's, DESIGN §6.2)."""
     con.execute(STATE_DDL)
     con.execute(
         "insert into meta.build_state by name select ? as run_id, ? as fingerprint, "
-        "? as raw_state, ? as code_state, now()::timestamp as built_at",
-        [run_id, fingerprint.value, fingerprint.raw, fingerprint.code],
+        "? as raw_state, ? as code_state, now()::timestamp as built_at, "
+        "? as source_states",
+        [
+            run_id,
+            fingerprint.value,
+            fingerprint.raw,
+            fingerprint.code,
+            None if states is None else json.dumps(states, sort_keys=True),
+        ],
+    )
+
+
+#: The source whose rows are the held-back decisions (DESIGN §4), with the raw tables'.
+HELD_BACK_SOURCE = "meta.held_back_files"
+
+
+def source_states(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The state of every dbt source a build reads (DESIGN §6.2): `raw.<table>` for each
+    raw table of the manifest, and `meta.held_back_files` (its rows)."""
+    states: dict[str, str] = {}
+    if _has_manifest(con):
+        tables = con.execute(
+            "select distinct table_name from meta.file_manifest order by 1"
+        ).fetchall()
+        states = {f"raw.{table}": table_state(con, table) for (table,) in tables}
+    if _has_table(con, "held_back_files"):
+        rows = con.execute(f"select * from {HELD_BACK_SOURCE} order by all").fetchall()
+        states[HELD_BACK_SOURCE] = _digest(*(repr(row) for row in rows))
+    return states
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """What a night's dbt build rebuilds (DESIGN §6.2): every model (`changed` is None), or
+    the models downstream of the `changed` sources, keeping the rest from `kept_from`."""
+
+    changed: tuple[str, ...] | None
+    reason: str
+    kept_from: str | None = None
+
+    @property
+    def is_full(self) -> bool:
+        return self.changed is None
+
+
+ATTEMPTS_DDL = """
+create schema if not exists meta;
+create table if not exists meta.build_attempts (
+    run_id varchar not null,
+    started_at timestamp not null
+);
+"""
+
+
+def record_attempt(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Before `dbt build` starts: a build that does not complete leaves this behind."""
+    con.execute(ATTEMPTS_DDL)
+    con.execute("insert into meta.build_attempts values (?, now()::timestamp)", [run_id])
+
+
+def plan_build(
+    con: duckdb.DuckDBPyConnection,
+    fingerprint: Fingerprint,
+    states: dict[str, str],
+    full: str | None = None,
+) -> BuildPlan:
+    """Which models tonight's build must rebuild (DESIGN §6.2). `full` names a reason to
+    rebuild everything regardless (--force, the Spark engine)."""
+    if full:
+        return BuildPlan(None, full)
+    if not _has_table(con, "build_state") or not _has_column(con, "build_state", "source_states"):
+        return BuildPlan(None, "no complete build of this warehouse records its inputs")
+    last = con.execute(
+        "select run_id, code_state, source_states from meta.build_state "
+        "order by built_at desc limit 1"
+    ).fetchone()
+    if last is None or last[2] is None:
+        return BuildPlan(None, "no complete build of this warehouse records its inputs")
+    run_id, code, recorded = last[0], last[1], json.loads(last[2])
+    if _has_table(con, "build_attempts"):
+        attempt = con.execute(
+            "select run_id from meta.build_attempts order by started_at desc limit 1"
+        ).fetchone()
+        if attempt is not None and attempt[0] != run_id:
+            return BuildPlan(None, f"the last build (run {attempt[0][:8]}) did not complete")
+    if code != fingerprint.code:
+        return BuildPlan(None, "code, quality suites or library versions changed")
+    changed = tuple(
+        sorted(
+            source
+            for source in set(states) | set(recorded)
+            if states.get(source) != recorded.get(source)
+        )
+    )
+    if not changed:
+        return BuildPlan(None, f"the inputs are those of run {run_id[:8]}: building again")
+    return BuildPlan(changed, "changed: " + ", ".join(changed), kept_from=run_id)
+
+
+def record_night_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """That a night's run read this warehouse (`tepat check` knows a night by its traces
+    here, also one that stopped while loading, before any check ran)."""
+    con.execute(
+        "create schema if not exists meta; create table if not exists meta.night_runs "
+        "(run_id varchar not null, started_at timestamp not null)"
+    )
+    con.execute(
+        "insert into meta.night_runs select ?, now()::timestamp where not exists "
+        "(select 1 from meta.night_runs where run_id = ?)",
+        [run_id, run_id],
     )
 
 
@@ -252,6 +368,16 @@ def unchanged_publication(paths) -> Published | None:
 
 def _has_manifest(con: duckdb.DuckDBPyConnection) -> bool:
     return _has_table(con, "file_manifest")
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.columns "
+            "where table_schema = 'meta' and table_name = ? and column_name = ?",
+            [table, column],
+        ).fetchone()[0]
+    )
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:

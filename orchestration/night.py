@@ -12,7 +12,7 @@ from pathlib import Path
 
 from orchestration.night_report import console, step_in_words
 from orchestration.paths import PROJECT_ROOT, Paths
-from orchestration.progress import StepProgress
+from orchestration.progress import StepProgress, is_gate_step
 
 DAGSTER_YAML = """\
 # Written by tepat. Local instance for `tepat run` and `make dev`.
@@ -219,7 +219,7 @@ def storage_problem_of(result, paths: Paths) -> str | None:
 
     failures = [event for event in result.all_events if event.is_step_failure]
     # A step's own failure first (loading, dbt, publishing), then the checks that followed.
-    for event in sorted(failures, key=lambda event: "_ge_" in (event.step_key or "")):
+    for event in sorted(failures, key=lambda event: is_gate_step(event.step_key)):
         data = event.step_failure_data
         texts = [data.user_failure_data.description] if data.user_failure_data else []
         if texts and is_plain_storage_message(texts[0]):

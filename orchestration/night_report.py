@@ -14,6 +14,7 @@ from rich.table import Table
 
 from orchestration.fingerprints import last_quiet_night, record_quiet_night
 from orchestration.paths import Paths
+from orchestration.progress import MART_GATES_STEP, RAW_GATES_STEP, is_gate_step
 
 console = Console()
 
@@ -480,6 +481,14 @@ def stopped_at(result) -> str:
     failures = [event.step_key for event in result.all_events if event.is_step_failure]
     if not failures:
         return "before its first step"
+    if is_gate_step(failures[0]):  # one step checks many tables: name those that failed
+        tables = [
+            ".".join(check.asset_key.path)
+            for check in result.get_asset_check_evaluations()
+            if not check.passed
+        ]
+        if tables:
+            return f"while checking {', '.join(dict.fromkeys(tables))} (quality checks)"
     return f"while {step_in_words(failures[0])}"
 
 
@@ -503,7 +512,7 @@ def failure_report(result, paths: Paths | None = None) -> str:
         )
     failures = [event for event in result.all_events if event.is_step_failure]
     # A step's own failure first (loading, dbt, publishing), then the checks that followed.
-    for event in sorted(failures, key=lambda event: "_ge_" in (event.step_key or "")):
+    for event in sorted(failures, key=lambda event: is_gate_step(event.step_key)):
         data = event.step_failure_data
         if data.user_failure_data and data.user_failure_data.description:
             description = data.user_failure_data.description
@@ -618,12 +627,12 @@ def nightly_runs(paths: Paths, wanted: list[str]) -> tuple[StoredRun | None, dic
 
 
 def runs_of_warehouse(paths: Paths) -> set[str]:
-    """The runs that left a trace in this warehouse (checks, reused gates, builds)."""
+    """The runs that left a trace in this warehouse (loads, checks, reused gates, builds)."""
     import duckdb
 
     known: set[str] = set()
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
-        for table in ("check_results", "check_reuse", "build_state"):
+        for table in ("night_runs", "check_results", "check_reuse", "build_state"):
             if _has(con, "meta", table):
                 known |= {
                     r[0]
@@ -811,8 +820,9 @@ def step_in_words(step_key: str) -> str:
         return "rebuilding the warehouse (dbt)"
     if step_key.startswith("publish__"):
         return "publishing the marts"
-    asset, _, check = step_key.partition("_ge_")
-    table = asset.replace("__", ".", 1)
-    if check:
-        return f"checking {table} (quality checks)"
-    return f"loading {table}" if asset.startswith("raw__") else f"the step {step_key}"
+    if step_key == RAW_GATES_STEP:
+        return "checking the raw tables (quality gates)"
+    if step_key == MART_GATES_STEP:
+        return "checking the marts (quality gates)"
+    table = step_key.replace("__", ".", 1)
+    return f"loading {table}" if step_key.startswith("raw__") else f"the step {step_key}"

@@ -34,8 +34,16 @@ STAGES = (LOADING, RAW_GATES, DBT, MART_GATES, PUBLISHING, OTHER)
 UNITS = {LOADING: "tables", RAW_GATES: "suites", DBT: "models", MART_GATES: "suites",
          PUBLISHING: "steps", OTHER: "steps"}  # fmt: skip
 DBT_STEP = "tepat_dbt_models"
+#: The steps that run the Great Expectations suites of raw tables, and of marts
+#: (orchestration/checks.py): one step per stage, one check per suite.
+RAW_GATES_STEP = "raw_quality_gates"
+MART_GATES_STEP = "mart_quality_gates"
+GATE_STEPS = (RAW_GATES_STEP, MART_GATES_STEP)
 
 _DBT_LINE = re.compile(r"^dbt: building (?P<kind>\w+) (?P<n>\d+) of (?P<total>\d+): (?P<name>\S+)$")
+_GATE_LINE = re.compile(
+    r"^quality gate: checking suite (?P<n>\d+) of (?P<total>\d+): (?P<name>\S+)$"
+)
 
 
 def stage_of(step_key: str) -> str:
@@ -44,21 +52,40 @@ def stage_of(step_key: str) -> str:
         return DBT
     if step_key.startswith("publish__"):
         return PUBLISHING
-    if "_ge_" in step_key:
-        return RAW_GATES if step_key.startswith("raw__") else MART_GATES
+    if step_key == RAW_GATES_STEP:
+        return RAW_GATES
+    if step_key == MART_GATES_STEP:
+        return MART_GATES
     if step_key.startswith("raw__"):
         return LOADING
     return OTHER
 
 
 def step_label(step_key: str) -> str:
-    """What a step works on, in the names users see: raw.dtsen_keluarga, ge_mart_x, data/marts/."""
-    asset, _, check = step_key.partition("_ge_")
-    if check:
-        return f"ge_{check}"
+    """What a step works on, in the names users see: raw.dtsen_keluarga, data/marts/."""
+    if step_key in GATE_STEPS:
+        return step_key.replace("_", " ")
     if step_key.startswith("publish__"):
         return "data/marts/"
-    return asset.replace("__", ".", 1)
+    return step_key.replace("__", ".", 1)
+
+
+def is_gate_step(step_key: str | None) -> bool:
+    """Whether a step runs quality gates (after the steps it checks, in every report)."""
+    return step_key in GATE_STEPS
+
+
+def gate_line(n: int, total: int, check_name: str) -> str:
+    """The line a gate step logs when it starts a suite."""
+    return f"quality gate: checking suite {n} of {total}: {check_name}"
+
+
+def parse_gate_line(message: str) -> tuple[int, int, str] | None:
+    """(n, total, check name) of a `gate_line`, else None."""
+    match = _GATE_LINE.match(message.strip())
+    if match is None:
+        return None
+    return int(match["n"]), int(match["total"]), match["name"]
 
 
 def dbt_node_line(kind: str, n: int, total: int, name: str) -> str:
@@ -126,6 +153,14 @@ class Stage:
     current: str = ""
     dbt_n: int = 0
     dbt_total: int = 0
+    #: gate stages: suites to check (from the step's lines), and the checks' results so far
+    suites_total: int = 0
+    suites_done: int = 0
+    suites_failed: list[str] = field(default_factory=list)
+
+    @property
+    def is_gate(self) -> bool:
+        return self.name in (RAW_GATES, MART_GATES)
 
     @property
     def finished(self) -> bool:
@@ -139,13 +174,20 @@ class Stage:
         took = f"({format_duration(max(end - self.started_at, 0.0))})"
         if self.name == DBT:
             return f"{self.name}: {self._dbt_words()} {took}"
-        unit, total = UNITS[self.name], len(self.steps)
-        passed = len(self.done) - len(self.failed)
-        verb = "passed" if self.name in (RAW_GATES, MART_GATES) else "done"
-        words = f"{passed} of {total} {unit} {verb}"
-        if self.failed:
-            words += f", {len(self.failed)} failed ({', '.join(map(step_label, self.failed))})"
-        missing = total - len(self.done)
+        if self.is_gate:  # one step per stage, one check per suite
+            total, done = max(self.suites_total, self.suites_done), self.suites_done
+            failed = self.suites_failed
+        else:
+            total, done = len(self.steps), len(self.done)
+            failed = [step_label(step) for step in self.failed]
+        passed = done - len(failed)
+        verb = "passed" if self.is_gate else "done"
+        words = f"{passed} of {total} {UNITS[self.name]} {verb}"
+        if failed:
+            words += f", {len(failed)} failed ({', '.join(failed)})"
+        elif self.is_gate and self.failed:
+            words += ", the step failed"
+        missing = total - done
         if missing:
             words += f", {missing} not run"
         return f"{self.name}: {words} {took}"
@@ -184,10 +226,12 @@ class NightStages:
         if stage is None:
             return None
         event = entry.dagster_event
-        if event is None:  # a log line: the dbt step's per-model lines
-            parsed = parse_dbt_node_line(entry.user_message or "")
-            if parsed and stage.name == DBT:
+        if event is None:  # a log line: the dbt step's per-model lines, a gate's suites
+            message = entry.user_message or ""
+            if stage.name == DBT and (parsed := parse_dbt_node_line(message)):
                 stage.dbt_n, stage.dbt_total, stage.current = parsed
+            elif stage.is_gate and (parsed := parse_gate_line(message)):
+                _, stage.suites_total, stage.current = parsed
             return None
         kind = event.event_type
         if kind == DagsterEventType.STEP_START:
@@ -195,6 +239,12 @@ class NightStages:
                 stage.started_at = entry.timestamp
             if stage.name != DBT:
                 stage.current = step_label(entry.step_key)
+            return None
+        if kind == DagsterEventType.ASSET_CHECK_EVALUATION and stage.is_gate:
+            evaluation = event.event_specific_data
+            stage.suites_done += 1
+            if not evaluation.passed:
+                stage.suites_failed.append(evaluation.check_name)
             return None
         if kind not in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE,
                         DagsterEventType.STEP_SKIPPED):  # fmt: skip
@@ -295,6 +345,9 @@ class StepProgress:
                         if stage.finished and not stage.failed:
                             done = total
                         bar.update(task, total=total, completed=done)
+                    elif stage.is_gate:  # suites: n of N from the gate step's lines
+                        total = stage.suites_total or (1 if stage.finished else None)
+                        bar.update(task, total=total, completed=stage.suites_done)
                     else:
                         bar.update(task, completed=len(stage.done))
                     if stage.finished:

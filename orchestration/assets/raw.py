@@ -6,6 +6,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.diskspace import storage_failure
+from orchestration.fingerprints import record_night_run
 from orchestration.ingest.loader import RawFileError, SyncResult, sync_regions, sync_source
 from orchestration.ingest.sources import SOURCES, RawSource, unread_files
 from orchestration.resources import DUCKDB_WRITER_POOL, TepatSettings, warehouse_connection
@@ -74,6 +75,7 @@ def build_raw_asset(source: RawSource) -> dg.AssetsDefinition:
 
         try:
             with warehouse_connection(settings.warehouse) as con:
+                record_night_run(con, context.run_id)
                 result = sync_source(con, source, Path(settings.raw_dir))
         except (RawFileError, OSError, duckdb.Error) as error:
             # A full disk or a damaged warehouse is no fault of the files: say so plainly.

@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+from pydantic import v1 as pydantic_v1
 
 from orchestration.privacy import mask_json, mask_nik, mask_text
 from orchestration.quality.suites import Suite, threshold_for
@@ -30,6 +31,8 @@ CHUNK_ROWS = 250_000
 KEEP_RUNS = 7
 #: In the GX project once its results stored before masking (DESIGN §5) are masked.
 MASKED_MARKER = ".results_masked"
+#: The GX data asset every batch is validated as (`QualityProject.batch_definition`).
+BATCH_ASSET = "rows"
 #: Columns whose every value is a NIK or KK number: their examples are masked whole.
 PERSONAL_NUMBER_COLUMNS = frozenset({"nik", "no_kk"})
 
@@ -151,12 +154,22 @@ class QualityProject:
         quality_dir.mkdir(parents=True, exist_ok=True)
         self._gx = gx
         self.context = gx.get_context(mode="file", project_root_dir=str(quality_dir))
-        if self.context.variables.progress_bars != ProgressBarsConfig(globally=False):
-            self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-            self.context.variables.save()
+        variables = self.context.variables
+        if (
+            variables.progress_bars != ProgressBarsConfig(globally=False)
+            or variables.config_variables_file_path
+        ):
+            variables.progress_bars = ProgressBarsConfig(globally=False)
+            # tepat substitutes no config variable, and GX parses that file (a page of
+            # comments) again each time it reads a store's name: ≈ 1,000 times a night.
+            variables.config_variables_file_path = None
+            variables.save()
+            # The providers of configuration are chosen when a context opens.
+            self.context = gx.get_context(mode="file", project_root_dir=str(quality_dir))
         self.source = self.context.data_sources.add_or_update_pandas("tepat")
         _mask_before_storing(self.context.validation_results_store)
         self._definitions: dict[str, Any] = {}
+        self._batch_definition = None
         self.keep_runs = keep_runs
         self.mask_earlier_results()
 
@@ -190,44 +203,67 @@ class QualityProject:
         """A validation definition for one batch of a suite (created once per run)."""
         if name in self._definitions:
             return self._definitions[name]
-        try:
-            asset = self.source.get_asset(name)
-        except LookupError:
-            asset = self.source.add_dataframe_asset(name)
-        try:
-            batch_definition = asset.get_batch_definition("chunk")
-        except KeyError:
-            batch_definition = asset.add_batch_definition_whole_dataframe("chunk")
         suite = self.context.suites.add_or_update(
             self._gx.ExpectationSuite(name=name, expectations=expectations)
         )
-        definition = self.context.validation_definitions.add_or_update(
-            self._gx.ValidationDefinition(name=name, data=batch_definition, suite=suite)
+        definition = self._gx.ValidationDefinition(
+            name=name, data=self.batch_definition, suite=suite
         )
+        try:
+            definition = self.context.validation_definitions.add_or_update(definition)
+        except pydantic_v1.ValidationError:
+            # Stored before all batches shared one data asset: it names an asset this
+            # project no longer has, so GX cannot read it back. Replace it.
+            store = self.context.validation_definition_store
+            store.remove_key(store.get_key(name=name, id=None))
+            definition = self.context.validation_definitions.add(definition)
         self._definitions[name] = definition
         return definition
+
+    @property
+    def batch_definition(self):
+        """The one batch definition every validation reads: a chunk of rows as a dataframe.
+
+        One data asset for all suites and batches, created once per project: GX rewrites
+        the whole great_expectations.yml for every asset or batch definition it adds, which
+        took most of a night's gate time when each batch of each suite had its own (issue
+        20). The suite's name (`<suite>__<batch>`) says what a result is about."""
+        if self._batch_definition is None:
+            try:
+                asset = self.source.get_asset(BATCH_ASSET)
+            except LookupError:
+                asset = self.source.add_dataframe_asset(BATCH_ASSET)
+            try:
+                self._batch_definition = asset.get_batch_definition("chunk")
+            except KeyError:
+                self._batch_definition = asset.add_batch_definition_whole_dataframe("chunk")
+        return self._batch_definition
 
     @property
     def site(self) -> Path:
         return Path(self.context.root_directory) / "uncommitted" / "data_docs" / "local_site"
 
-    def build_docs(self, suite: str | None = None, run_name: str | None = None) -> Path:
+    def build_docs(self, suite: str | list[str] | None = None, run_name: str | None = None) -> Path:
         """Prune old results, then render the Data Docs.
 
-        With `suite` and `run_name`: only that suite's pages of that run, and the index (a
-        check refreshes what it wrote, at a cost bounded by `keep_runs`, not by the age of
-        the project). Without: every page (`tepat docs` when the site is missing)."""
+        With `suite` (a suite's name, or several) and `run_name`: only those suites' pages
+        of that run, and the index (a gate step refreshes what it wrote, at a cost bounded by
+        `keep_runs`, not by the age of the project). Without: every page (`tepat docs` when
+        the site is missing)."""
         self.prune()
         if suite is None:
             self.context.build_data_docs()
             return self.site
+        names = [suite] if isinstance(suite, str) else list(suite)
         identifiers = [
-            key for key in self.context.expectations_store.list_keys() if _of_suite(key.name, suite)
+            key
+            for key in self.context.expectations_store.list_keys()
+            if any(_of_suite(key.name, name) for name in names)
         ]
         identifiers += [
             key
             for key in self.context.validation_results_store.list_keys()
-            if _of_suite(key.expectation_suite_identifier.name, suite)
+            if any(_of_suite(key.expectation_suite_identifier.name, name) for name in names)
             and key.run_id.run_name == run_name
         ]
         if identifiers:  # an empty list would mean "every page"

@@ -83,7 +83,9 @@ MACHINE_TEXT = re.compile(
     r"|\b[0-9a-f]{32}\b"  # GX data fingerprints
     r"|\b[0-9a-f]{64}\b"  # Dagster data and code versions (SHA-256)
     r"|\d{8}T\d{6}(?:\.\d+)?Z?"  # GX run times
-    r"|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:?\d{2}|Z)?"
+    # times, with or without seconds: `tepat check` says "2026-12-07 19:02 UTC", whose
+    # digits would otherwise read as 120719, a NIK's birth date, between 19:00 and 20:00
+    r"|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[+-]\d{2}:?\d{2}|Z)?"
 )
 
 

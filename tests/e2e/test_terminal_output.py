@@ -167,6 +167,6 @@ def test_a_blocked_night_writes_dagsters_lines_to_the_run_log_it_names(bad_night
     assert f"(run {run})" in output
     held = log.read_text(encoding="utf-8")
     assert "dagster - ERROR" in held and "STEP_FAILURE" in held
-    assert "raw__dtsen_keluarga_ge_raw_dtsen_keluarga" in held
+    assert "raw_quality_gates" in held and "ge_raw_dtsen_keluarga" in held
     assert "DagsterAssetCheckFailedError" in held
     assert "dbt: building" not in held  # the night stopped before dbt

@@ -17,7 +17,9 @@ from orchestration.progress import (
     RAW_GATES,
     DbtNodeCounter,
     format_duration,
+    gate_line,
     parse_dbt_node_line,
+    parse_gate_line,
     stage_of,
     step_label,
 )
@@ -42,9 +44,9 @@ def dbt_event(name: str, resource_type: str, node: str, index: int = 1) -> dict:
     ("step", "stage", "label"),
     [
         ("raw__dtsen_keluarga", LOADING, "raw.dtsen_keluarga"),
-        ("raw__dtsen_keluarga_ge_raw_dtsen_keluarga", RAW_GATES, "ge_raw_dtsen_keluarga"),
+        ("raw_quality_gates", RAW_GATES, "raw quality gates"),
         ("tepat_dbt_models", DBT, "tepat_dbt_models"),
-        ("marts__mart_target_gap_ge_mart_target_gap", MART_GATES, "ge_mart_target_gap"),
+        ("mart_quality_gates", MART_GATES, "mart quality gates"),
         ("publish__marts", PUBLISHING, "data/marts/"),
     ],
 )
@@ -69,6 +71,13 @@ def test_the_dbt_step_says_which_model_it_starts_n_of_n():
     ]
     assert parse_dbt_node_line(lines[3]) == (2, 50, "stg_bps__indicators")
     assert parse_dbt_node_line("dbt: 50 models") is None
+
+
+def test_a_gate_step_says_which_suite_it_checks_n_of_n():
+    line = gate_line(3, 7, "ge_raw_roster_rows")
+    assert line == "quality gate: checking suite 3 of 7: ge_raw_roster_rows"
+    assert parse_gate_line(line) == (3, 7, "ge_raw_roster_rows")
+    assert parse_gate_line("dbt: building model 2 of 50: x") is None
 
 
 @pytest.mark.parametrize(
