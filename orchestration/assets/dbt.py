@@ -19,10 +19,14 @@ from dagster_dbt import (
 from orchestration import engines
 from orchestration.diskspace import storage_failure
 from orchestration.fingerprints import (
+    BuildPlan,
     build_fingerprint,
     is_forced,
     last_published,
+    plan_build,
+    record_attempt,
     record_build,
+    source_states,
     still_published,
 )
 from orchestration.progress import DbtNodeCounter
@@ -102,6 +106,12 @@ def _build_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settin
             return
     elif published and published.changed:
         context.log.info(f"Rebuilding: {published.changed} changed since the last publication.")
+    plan, states = _plan(context, settings, fingerprint)
+    selection = _selection(plan)
+    if selection is None and not plan.is_full:
+        plan = BuildPlan(None, f"{plan.reason}, which no model reads")
+    if plan.is_full:
+        context.log.info(f"Building every model: {plan.reason}.")
     # dbt runs as a subprocess that inherits this environment; profiles.yml reads the
     # warehouse path from it, so staging and raw assets always share one file.
     # dagster-dbt echoes every dbt line to stdout; `tepat run` shows its progress instead
@@ -112,10 +122,32 @@ def _build_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settin
         dbt_environment(settings.warehouse, spark),
         contextlib.nullcontext() if echo else contextlib.redirect_stdout(io.StringIO()),
     ):
-        invocation = dbt.cli(dbt_build_args(settings), context=context, raise_on_error=False)
+        args = dbt_build_args(settings)
+        total = len(context.selected_asset_keys)
+        if selection is not None:
+            selectors, rebuilt, manifest = selection
+            total = len(rebuilt)
+            args += ["--select", " ".join(selectors)]
+            context.log.info(
+                f"Rebuilding what changed ({', '.join(plan.changed)}): {total} models; "
+                f"the other {len(context.selected_asset_keys) - total} keep the tables of "
+                f"run {plan.kept_from}, built from the same inputs (DESIGN §6.2)."
+            )
+            yield from _kept_models(context, plan, rebuilt, manifest)
+        if selection is None:
+            invocation = dbt.cli(args, context=context, raise_on_error=False)
+        else:
+            # Without the context: dagster-dbt would add `--select fqn:*` after ours (every
+            # asset of the night is selected), and dbt heeds the last --select.
+            invocation = dbt.cli(
+                args,
+                manifest=dbt_project.manifest_path,
+                dagster_dbt_translator=translator,
+                raise_on_error=False,
+            )
         # What `invocation.stream()` does, plus one line per model dbt starts (n of N) in
         # the run's events: `tepat run` and the Dagster UI show which model is being built.
-        counter = DbtNodeCounter(total=len(context.selected_asset_keys))
+        counter = DbtNodeCounter(total=total)
         errors: list[str] = []  # what dbt said went wrong, if it stops before any node
         for event in invocation.stream_raw_events():
             line = counter.line_for(event.raw_event)
@@ -148,7 +180,92 @@ def _build_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settin
         context.log.error(report)
         raise dg.Failure(description=report)
     with warehouse_connection(settings.warehouse) as con:
-        record_build(con, context.run_id, fingerprint)
+        record_build(con, context.run_id, fingerprint, states)
+
+
+def _plan(
+    context: dg.AssetExecutionContext, settings: TepatSettings, fingerprint
+) -> tuple[BuildPlan, dict[str, str] | None]:
+    """What tonight's build rebuilds (DESIGN §6.2), and the source states to record once it
+    is complete (None on Spark: its builds keep nothing from an earlier night). Notes the
+    attempt first: a build that does not complete makes the next one build everything."""
+    full = None
+    if is_forced(context.run.tags):
+        full = "the run was started with --force"
+    elif settings.engine == "spark":
+        full = "every Spark night builds into a folder of its own"
+    with warehouse_connection(settings.warehouse) as con:
+        states = source_states(con)
+        plan = plan_build(con, fingerprint, states, full)
+        record_attempt(con, context.run_id)
+    return plan, (None if settings.engine == "spark" else states)
+
+
+def _selection(plan: BuildPlan) -> tuple[list[str], list[str], dict] | None:
+    """dbt's `--select` for the models downstream of the plan's changed sources, the models
+    and seeds that selection rebuilds, and the manifest; None when the whole project is to
+    be built."""
+    import json
+
+    if plan.is_full:
+        return None
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    by_relation = {
+        f"{node['schema']}.{node['identifier']}": node for node in manifest["sources"].values()
+    }
+    sources = [by_relation[name] for name in plan.changed if name in by_relation]
+    if not sources:
+        return None
+    selectors = [f"source:{node['source_name']}.{node['name']}+" for node in sources]
+    reached: set[str] = set()
+    frontier = [node["unique_id"] for node in sources]
+    while frontier:
+        for child in manifest["child_map"].get(frontier.pop(), []):
+            if child not in reached:
+                reached.add(child)
+                frontier.append(child)
+    rebuilt = sorted(node for node in reached if node.split(".", 1)[0] in DbtNodeCounter.BUILT)
+    return selectors, rebuilt, manifest
+
+
+def _kept_models(
+    context: dg.AssetExecutionContext, plan: BuildPlan, rebuilt: list[str], manifest: dict
+):
+    """Every model tonight's build does not select keeps its table (DESIGN §6.2): it is
+    reported materialized, with the run that built it, so the mart gates and publication
+    read it as on any night. Yielded before dbt starts and parents first (Dagster wants a
+    multi-asset's outputs in topological order): no kept model depends on a rebuilt one,
+    as the selection takes everything downstream of what it rebuilds."""
+    nodes = {
+        unique_id: node
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] in DbtNodeCounter.BUILT and unique_id not in set(rebuilt)
+    }
+    done: set[str] = set()
+
+    def parents_first(unique_id: str):
+        if unique_id in done:
+            return
+        done.add(unique_id)
+        for parent in manifest["parent_map"].get(unique_id, []):
+            if parent in nodes:
+                yield from parents_first(parent)
+        yield unique_id
+
+    selected = context.selected_asset_keys
+    for unique_id in sorted(nodes):
+        for kept in parents_first(unique_id):
+            key = translator.get_asset_key(nodes[kept])
+            if key not in selected:
+                continue
+            yield dg.Output(
+                None,
+                output_name=context.assets_def.get_output_name_for_asset_key(key),
+                metadata={
+                    "kept_from_run": dg.MetadataValue.text(plan.kept_from or ""),
+                    "changed": dg.MetadataValue.text(", ".join(plan.changed or ())),
+                },
+            )
 
 
 def _hand_over_to_spark(
