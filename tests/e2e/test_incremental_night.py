@@ -113,14 +113,15 @@ def test_a_new_and_a_corrected_roster_rebuild_only_what_the_rosters_reach(nights
     assert _kept(first) == {} and _kept(third) == {}
     kept = _kept(second)
     messages = nights["dbt_lines"]
-    # The registry's row checks read no roster: kept from the first night's build. (What
-    # reads the registry's valid rows waits for quarantine_files, which every raw file
-    # feeds, so it is rebuilt: DESIGN §6.2.)
+    # The registry's models read no roster: kept from the first night's build.
     for model in (
         "intermediate/int_dtsen_members_checked",
         "intermediate/int_dtsen_households_checked",
-        "intermediate/int_desil_agregat_checked",
-        "staging/stg_dtsen__anggota",
+        "intermediate/int_households_with_members",
+        "intermediate/int_registry_files_checked",
+        "marts/mart_desil_distribution",
+        "marts/mart_desil_transitions",
+        "marts/dim_wilayah",
     ):
         assert kept.get(model) == first.run_id, (model, messages[:3])
     # What the rosters feed was rebuilt.

@@ -39,6 +39,7 @@ EXPECTED_ASSET_KEYS = {
     "intermediate/int_dtsen_members_valid",
     "intermediate/int_desil_agregat_checked",
     "intermediate/int_desil_agregat_valid",
+    "intermediate/int_registry_files_checked",
     "quarantine/quarantine_rows",
     "quarantine/quarantine_files",
     "quarantine/file_ditahan",
