@@ -144,6 +144,7 @@ def _build_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settin
                 manifest=dbt_project.manifest_path,
                 dagster_dbt_translator=translator,
                 raise_on_error=False,
+                target_path=_target_path(context),
             )
         # What `invocation.stream()` does, plus one line per model dbt starts (n of N) in
         # the run's events: `tepat run` and the Dagster UI show which model is being built.
@@ -181,6 +182,16 @@ def _build_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settin
         raise dg.Failure(description=report)
     with warehouse_connection(settings.warehouse) as con:
         record_build(con, context.run_id, fingerprint, states)
+
+
+def _target_path(context: dg.AssetExecutionContext) -> Path:
+    """The target folder dagster-dbt names for an invocation with the context (step name,
+    run, a random part): the pruning of old folders and the bench find it by that name."""
+    import os
+    import uuid
+
+    name = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-"
+    return Path(os.environ.get("DBT_TARGET_PATH", "target")) / (name + uuid.uuid4().hex[:7])
 
 
 def _plan(
