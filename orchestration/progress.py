@@ -82,7 +82,11 @@ def gate_line(n: int, total: int, check_name: str) -> str:
 
 def parse_gate_line(message: str) -> tuple[int, int, str] | None:
     """(n, total, check name) of a `gate_line`, else None."""
-    match = _GATE_LINE.match(message.strip())
+    return _n_of_total(_GATE_LINE, message)
+
+
+def _n_of_total(line: re.Pattern, message: str) -> tuple[int, int, str] | None:
+    match = line.match(message.strip())
     if match is None:
         return None
     return int(match["n"]), int(match["total"]), match["name"]
@@ -95,10 +99,7 @@ def dbt_node_line(kind: str, n: int, total: int, name: str) -> str:
 
 def parse_dbt_node_line(message: str) -> tuple[int, int, str] | None:
     """(n, total, name) of a `dbt_node_line`, else None."""
-    match = _DBT_LINE.match(message.strip())
-    if match is None:
-        return None
-    return int(match["n"]), int(match["total"]), match["name"]
+    return _n_of_total(_DBT_LINE, message)
 
 
 class DbtNodeCounter:
