@@ -13,8 +13,12 @@ ANGGOTA = ["nik", "id_keluarga", "nama", "tanggal_lahir"]
 
 @pytest.mark.parametrize(
     ("latest", "following"),
-    [("2025-12-31", "2026-03-31"), ("2025-03-31", "2025-06-30"), ("2025-09-30", "2025-12-31"),
-     ("2024-11-30", "2025-02-28")],  # fmt: skip
+    [
+        ("2025-12-31", "2026-03-31"),
+        ("2025-03-31", "2025-06-30"),
+        ("2025-09-30", "2025-12-31"),
+        ("2024-11-30", "2025-02-28"),
+    ],  # fmt: skip
 )
 def test_the_new_snapshot_is_dated_a_quarter_later(latest, following):
     assert _next_quarter_end(latest) == following
@@ -24,8 +28,14 @@ def test_the_new_snapshot_moves_a_tenth_by_one_desil_and_drops_the_last_househol
     latest = tmp_path / "registry" / "2025-12-31"
     latest.mkdir(parents=True)
     households = [
-        [f"KLG{i:09d}", f"53710101012{i:05d}", "5371011001", "" if i % 97 == 0 else str(i % 10 + 1),
-         "2024-12-06", f"Jl. Timor {i}, RT 01"]  # fmt: skip
+        [
+            f"KLG{i:09d}",
+            f"53710101012{i:05d}",
+            "5371011001",
+            "" if i % 97 == 0 else str(i % 10 + 1),
+            "2024-12-06",
+            f"Jl. Timor {i}, RT 01",
+        ]  # fmt: skip
         for i in range(1, 2001)
     ]
     members = [
