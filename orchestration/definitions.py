@@ -7,6 +7,7 @@ the location, and the dbt manifest is prepared first if this clone has none yet.
 from __future__ import annotations
 
 import os
+from functools import cached_property
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
@@ -22,7 +23,7 @@ DEFAULT_TIMEZONE = "Asia/Makassar"
 
 def prepare_dbt(paths: Paths) -> None:
     """Write the dbt manifest (`dbt parse`) that the dbt assets are built from."""
-    dbt = DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable())
+    dbt = dbt_cli()
     args = ["parse", "--quiet", *dbt_vars_args(TepatSettings.from_paths(paths))]
     with dbt_environment(paths.warehouse):
         dbt.cli(args, target_path=dbt_project.target_path).wait()
@@ -58,9 +59,45 @@ def build_definitions(
         executor=dg.in_process_executor,
         resources={
             "settings": settings,
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable()),
+            "dbt": dbt_cli(),
         },
     )
+
+
+class TepatDbtCli(DbtCliResource):
+    """dagster-dbt's dbt resource without two costs of every invocation that buy tepat
+    nothing (issue 20; together ≈ 3 s of each night's fixed cost, measured at 100k and 1m):
+
+    - `dbt --version` in a subprocess, to learn the version of the dbt executable: when it is
+      the dbt installed beside this Python (`_dbt_executable`), it is dbt-core's version in
+      this environment, read from the package metadata;
+    - a dbt adapter built in this process (project, profile and every macro parsed) for
+      dagster-dbt's column-metadata and row-count helpers, which tepat does not call. Without
+      it the invocation carries `adapter=None`, as dagster-dbt's own fallback does.
+
+    Both are private methods of dagster-dbt (pinned in pyproject.toml):
+    tests/unit/test_dbt_cli_resource.py checks they still exist and still give the same
+    version and the same builds."""
+
+    @cached_property
+    def _cli_version(self):
+        import sys
+        from importlib.metadata import version as installed
+        from pathlib import Path
+
+        from packaging import version
+
+        if Path(self.dbt_executable).parent == Path(sys.executable).parent:
+            return version.parse(installed("dbt-core"))
+        return super()._cli_version
+
+    def _initialize_dbt_core_adapter(self, args):
+        return None
+
+
+def dbt_cli() -> TepatDbtCli:
+    """The dbt resource every tepat invocation of dbt uses."""
+    return TepatDbtCli(project_dir=dbt_project, dbt_executable=_dbt_executable())
 
 
 def _dbt_executable() -> str:

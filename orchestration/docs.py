@@ -115,13 +115,11 @@ def _check_warehouse_readable(warehouse: Path) -> None:
 def _build_dbt_site(paths: Paths, out: Path, target: Path) -> dict[str, str]:
     """`dbt docs generate --static` into a scratch target folder (never dbt_project/target,
     whose manifest Dagster reads); returns each published mart's name and description."""
-    from dagster_dbt import DbtCliResource
-
-    from orchestration.definitions import _dbt_executable
+    from orchestration.definitions import dbt_cli
     from orchestration.project import dbt_project
     from orchestration.resources import TepatSettings, dbt_environment
 
-    dbt = DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable())
+    dbt = dbt_cli()
     args = dbt_docs_args(TepatSettings.from_paths(paths).dbt_vars())
     final = docs_dir(paths) / out.name
     errors: list[str] = []
