@@ -197,13 +197,20 @@ def findings_by_file(outcome) -> dict:
     }
 
 
-@pytest.mark.parametrize("chunk_rows", [2, 3, 100])
-def test_per_file_rules_in_chunks_still_count_and_name_each_file(things, tmp_path, chunk_rows):
+#: Counted by DuckDB (issue 20), and by GX's pandas engine in chunks of 2, 3 and 100 rows.
+PATHS = [(100, True), (2, False), (3, False), (100, False)]
+
+
+@pytest.mark.parametrize(("chunk_rows", "count_in_sql"), PATHS)
+def test_per_file_rules_in_chunks_still_count_and_name_each_file(
+    things, tmp_path, chunk_rows, count_in_sql
+):
     folder, warehouse = things
     suite = load_suites(folder)[0]
     project = QualityProject(tmp_path / "quality")
     thresholds = {"default": 0.3, "tables": {}, "files": {}, "min_bad_rows": 0}
-    outcome = run_suite(suite, warehouse, project, thresholds, "run-1", chunk_rows=chunk_rows)
+    options = {"chunk_rows": chunk_rows, "count_in_sql": count_in_sql}
+    outcome = run_suite(suite, warehouse, project, thresholds, "run-1", **options)
 
     in_set, not_null, between = (e["type"] for e in ROW_SUITE["expectations"])
     assert findings_by_file(outcome) == {
@@ -226,7 +233,7 @@ def test_per_file_rules_in_chunks_still_count_and_name_each_file(things, tmp_pat
     )
 
     strict = {**thresholds, "files": {"y*": 0.1}}  # a per-file threshold still applies
-    outcome = run_suite(suite, warehouse, project, strict, "run-2", chunk_rows=chunk_rows)
+    outcome = run_suite(suite, warehouse, project, strict, "run-2", **options)
     y_in_set = next(f for f in outcome.failures if f.expectation == in_set)
     assert (y_in_set.file, y_in_set.examples) == ("y.csv", ["q"])
 
