@@ -525,6 +525,20 @@ def _rule_sql(config: dict[str, Any], types: dict[str, str]) -> tuple[str, str] 
     return None
 
 
+def _rule_names(expectations: list[dict[str, Any]]) -> list[str]:
+    """What the per-file record calls each rule in the Data Docs: its column and kind
+    ("status in set"), numbered only when two rules would read alike."""
+    names = []
+    for expectation in expectations:
+        kind = expectation["type"].removeprefix("expect_column_values_to_")
+        kind = kind.replace("not_be_", "not_").removeprefix("be_")
+        names.append(f"{expectation['kwargs'].get('column')} {kind.replace('_', ' ')}")
+    return [
+        f"{name} ({index + 1})" if names.count(name) > 1 else name
+        for index, name in enumerate(names)
+    ]
+
+
 def _countable(expectation: dict[str, Any]) -> bool:
     allowed = _COUNTABLE.get(expectation["type"])
     return allowed is not None and set(expectation["kwargs"]) <= allowed
@@ -700,6 +714,7 @@ class _Validation:
             f"select _source_file, count(*), {counts} from ({query}) "
             "group by _source_file order by _source_file nulls last"
         ).fetchall()
+        names = _rule_names(expectations)
         findings: list[Finding] = []
         record: list[dict[str, Any]] = []
         for file, element_count, *numbers in rows:
@@ -726,8 +741,8 @@ class _Validation:
                     shown = f"{column}: {', '.join(found.examples)}"
                     counted["examples"] = "; ".join(filter(None, [counted["examples"], shown]))
                 checked = element_count - (missing if "missing_count" in result else 0)
-                counted[f"rule_{index}_bad_rows"] = bad
-                counted[f"rule_{index}_allowed"] = (
+                counted[f"{names[index]}: bad rows"] = bad
+                counted[f"{names[index]}: allowed"] = (
                     allowed_bad_rows(checked, found.mostly, found.min_bad_rows) if checked else bad
                 )
             record.append(counted)
@@ -768,12 +783,13 @@ class _Validation:
         the findings do not depend on it."""
         if not record:
             return
+        names = _rule_names(expectations)
         configured = [
             {
                 "type": "expect_column_pair_values_a_to_be_greater_than_b",
                 "kwargs": {
-                    "column_A": f"rule_{index}_allowed",
-                    "column_B": f"rule_{index}_bad_rows",
+                    "column_A": f"{names[index]}: allowed",
+                    "column_B": f"{names[index]}: bad rows",
                     "or_equal": True,
                 },
                 "meta": {
