@@ -715,6 +715,15 @@ class _Validation:
             "group by _source_file order by _source_file nulls last"
         ).fetchall()
         names = _rule_names(expectations)
+        examples_of: dict[tuple[str | None, int], list[str]] = {}
+        for index, (rule, expectation, config) in enumerate(
+            zip(rules, expectations, configured, strict=True)
+        ):
+            failing = {file for file, _, *numbers in rows if numbers[2 * index + 1]}
+            if failing and rule is not None:
+                shown = expectation["meta"].get("example_column") or config["kwargs"]["column"]
+                found = self._examples_in_sql(con, query, shown, rule, failing)
+                examples_of.update({(file, index): values for file, values in found.items()})
         findings: list[Finding] = []
         record: list[dict[str, Any]] = []
         for file, element_count, *numbers in rows:
@@ -728,11 +737,7 @@ class _Validation:
                 result = {"element_count": element_count, "unexpected_count": bad}
                 if config["type"] != "expect_column_values_to_not_be_null":
                     result["missing_count"] = missing  # GX reports none for this rule
-                examples = (
-                    self._examples_in_sql(con, query, file, expectation, config, rules[index])
-                    if bad
-                    else []
-                )
+                examples = examples_of.get((file, index), []) if bad else []
                 template = self.template(batch_name, file, config, expectation)
                 found = _merge([], _FileResult(bad == 0, result), template, examples)
                 findings.append(found)
@@ -753,26 +758,31 @@ class _Validation:
         self,
         con: duckdb.DuckDBPyConnection,
         query: str,
-        file: str | None,
-        expectation: dict[str, Any],
-        config: dict[str, Any],
-        rule: tuple[str, str] | None,
-    ) -> list[str]:
-        """Values of a rule's first 100 bad rows in `file` (the example column, else the
-        checked column), masked; `_merge` keeps the first five distinct ones. (The chunk
-        path shows the distinct values among each chunk's first five bad rows: the same
-        examples unless those five repeat a value.)"""
-        shown = expectation["meta"].get("example_column") or config["kwargs"]["column"]
-        assert rule is not None
-        values = con.execute(
-            f"select {_quote(shown)} from ({query}) "
-            f"where _source_file is not distinct from ? and ({rule[1]}) limit 100",
-            [file],
-        ).fetchall()
-        # A missing value reads as pandas shows it in a text or number column: nan.
-        return [
-            mask_example(float("nan") if value is None else value, shown) for (value,) in values
-        ]
+        shown: str,
+        rule: tuple[str, str],
+        files: set[str | None],
+    ) -> dict[str | None, list[str]]:
+        """Per file of `files`: the values of the rule's first 100 bad rows there (`shown`:
+        the example column, else the checked column), masked; `_merge` keeps the first five
+        distinct ones. One scan of the batch per rule, however many files fail it; the bad
+        rows stream in file order. (The chunk path showed the distinct values among each
+        chunk's first five bad rows: the same examples unless those five repeat a value.)"""
+        examples: dict[str | None, list[str]] = {file: [] for file in files}
+        short = set(files)
+        reader = con.sql(
+            f"select _source_file, {_quote(shown)} from ({query}) where ({rule[1]})"
+        ).to_arrow_reader(10_000)
+        for batch in reader:
+            for file, value in zip(*batch.to_pydict().values(), strict=True):
+                if file not in short:
+                    continue
+                # A missing value reads as pandas shows it in a text or number column: nan.
+                examples[file].append(mask_example(float("nan") if value is None else value, shown))
+                if len(examples[file]) == 100:
+                    short.discard(file)
+            if not short:
+                break
+        return examples
 
     def _record_counts(
         self, batch_name: str, expectations: list[dict[str, Any]], record: list[dict[str, Any]]
